@@ -68,6 +68,13 @@ pc_client_set_available (PcClient *self,
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
+/* Available once both the Manager and the module objects are known. */
+static void
+pc_client_update_available (PcClient *self)
+{
+  pc_client_set_available (self, self->manager != NULL && self->object_manager != NULL);
+}
+
 static void
 on_module_properties_changed_cb (PcClient     *self,
                                  GVariant     *changed,
@@ -106,17 +113,6 @@ pc_client_add_object (PcClient     *self,
                       GDBusObject  *object)
 {
   g_autoptr(PcDbusModule) module = NULL;
-  g_autoptr(PcDbusManager) manager = NULL;
-
-  manager = pc_dbus_object_get_manager (PC_DBUS_OBJECT (object));
-  if (manager != NULL && self->manager == NULL)
-    {
-      self->manager = g_steal_pointer (&manager);
-      g_signal_connect_object (self->manager, "g-properties-changed",
-                               G_CALLBACK (on_manager_properties_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MANAGER]);
-    }
 
   module = pc_dbus_object_get_module (PC_DBUS_OBJECT (object));
   if (module != NULL)
@@ -160,7 +156,7 @@ on_object_removed_cb (PcClient           *self,
 }
 
 static void
-pc_client_clear (PcClient *self)
+pc_client_clear_objects (PcClient *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->modules));
 
@@ -171,17 +167,23 @@ pc_client_clear (PcClient *self)
     }
   g_list_store_remove_all (self->modules);
 
+  if (self->object_manager != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->object_manager, self);
+      g_clear_object (&self->object_manager);
+    }
+}
+
+static void
+pc_client_clear (PcClient *self)
+{
+  pc_client_clear_objects (self);
+
   if (self->manager != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->manager, self);
       g_clear_object (&self->manager);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MANAGER]);
-    }
-
-  if (self->object_manager != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->object_manager, self);
-      g_clear_object (&self->object_manager);
     }
 }
 
@@ -203,7 +205,7 @@ on_object_manager_ready_cb (GObject      *source,
       return;
     }
 
-  pc_client_clear (self);
+  pc_client_clear_objects (self);
   self->object_manager = g_steal_pointer (&object_manager);
   g_signal_connect_object (self->object_manager, "object-added",
                            G_CALLBACK (on_object_added_cb), self,
@@ -217,7 +219,36 @@ on_object_manager_ready_cb (GObject      *source,
     pc_client_add_object (self, l->data);
   g_list_free_full (objects, g_object_unref);
 
-  pc_client_set_available (self, self->manager != NULL);
+  pc_client_update_available (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+on_manager_ready_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PcClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PcDbusManager) manager = NULL;
+
+  manager = pc_dbus_manager_proxy_new_finish (result, &error);
+  if (manager == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot follow the Portcullis service: %s", error->message);
+      return;
+    }
+
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_set_object (&self->manager, manager);
+  g_signal_connect_object (self->manager, "g-properties-changed",
+                           G_CALLBACK (on_manager_properties_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MANAGER]);
+
+  pc_client_update_available (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -235,6 +266,15 @@ on_name_appeared_cb (GDBusConnection *connection,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
+  /* The Manager sits at the ObjectManager's own path, which an object
+   * manager cannot list, so it gets a proxy of its own. */
+  pc_dbus_manager_proxy_new (connection,
+                             G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                             name,
+                             PC_OBJECT_PATH,
+                             self->cancellable,
+                             on_manager_ready_cb,
+                             g_object_ref (self));
   pc_dbus_object_manager_client_new (connection,
                                      G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
                                      name,

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 #define PC_PROFILE_ERROR (pc_profile_error_quark ())
 
+/* A larger profile is refused without being read whole. */
+#define PC_PROFILE_MAX_SIZE (1024 * 1024)
+
 typedef enum
 {
   PC_PROFILE_ERROR_READ,     /* the file cannot be read, or is too large */

@@ -254,6 +254,75 @@ test_policy (void)
                    "'support-contact': <''>, 'support-url': <''>}");
 }
 
+/* Values at the edges of what each check accepts. */
+typedef struct
+{
+  const char *key;
+  const char *json_value;
+  const char *expected;  /* as the getter returns it; integers in decimal */
+} GoodValue;
+
+static const GoodValue good_values[] = {
+  { "probe_interval_s", "1", "1" },
+  { "probe_interval_s", "86400", "86400" },
+  { "captive_portal.expected_status", "100", "100" },
+  { "captive_portal.expected_status", "599", "599" },
+  { "captive_portal.fail_open_minutes", "1440", "1440" },
+  { "internet_security.edge", "\"192.0.2.1:1\"", "192.0.2.1:1" },
+  { "internet_security.edge", "\"[::1]:65535\"", "[::1]:65535" },
+  { "internet_security.edge", "\"edge_1.corp-example.test:443\"", "edge_1.corp-example.test:443" },
+  { "private_access.edge", "\"bücher.example:8443\"", "bücher.example:8443" },
+  { "support.url", "\"mailto:help@example.com\"", "mailto:help@example.com" },
+  { "support.url", "\"http://help.example\"", "http://help.example" },
+  { "support.contact", "\"\"", "" },
+  { "captive_portal.probe_url", "\"http://[::1]:8080/204\"", "http://[::1]:8080/204" },
+  { "auth.issuer", "\"https://192.0.2.5/realms/corp\"", "https://192.0.2.5/realms/corp" },
+  { "internet_security.upstream_proxy", "\"http://proxy.example:3128/\"", "http://proxy.example:3128/" },
+  { "internet_security.upstream_proxy", "\"http://192.0.2.1:8080\"", "http://192.0.2.1:8080" },
+  { "internet_security.local_proxy", "\"127.0.0.53:1\"", "127.0.0.53:1" },
+  { "internet_security.tun_device", "\"tun0\"", "tun0" },
+  { "internet_security.tunnel", "\"proxy\"", "proxy" },
+  { "user_access.logout_password_hash",
+    "\"$6$rounds=6000$abcdefgh$A83ACoVCcgl/etNkUwxRjVDuxlny38agOzSGshZB7PYcFuYI1GNcjym5ENtBKRAmbUP00/LJbbI5HXYpmC3Kb1\"",
+    "$6$rounds=6000$abcdefgh$A83ACoVCcgl/etNkUwxRjVDuxlny38agOzSGshZB7PYcFuYI1GNcjym5ENtBKRAmbUP00/LJbbI5HXYpmC3Kb1" },
+  { "user_access.disable_password_hash",
+    "\"$2b$04$UYVeKWaGcR8txDBRKE0MjurIj/GQXL3sjX5aoHRmXtjm5nS9hA/Om\"",
+    "$2b$04$UYVeKWaGcR8txDBRKE0MjurIj/GQXL3sjX5aoHRmXtjm5nS9hA/Om" },
+  { "auth.client_id", "\"desktop \\u00e9\"", "desktop é" },
+};
+
+static void
+test_good_values (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (good_values); i++)
+    {
+      const GoodValue *good = &good_values[i];
+      g_auto(GStrv) parts = g_strsplit (good->key, ".", 2);
+      g_autofree char *data = NULL;
+      g_autoptr(PcProfile) profile = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *actual = NULL;
+
+      if (parts[1] != NULL)
+        data = g_strdup_printf ("{\"name\": \"Good\", \"%s\": {\"%s\": %s}}\r\n\t ",
+                                parts[0], parts[1], good->json_value);
+      else
+        data = g_strdup_printf ("{\"name\": \"Good\", \"%s\": %s}\r\n\t ",
+                                parts[0], good->json_value);
+
+      g_test_message ("%s = %s", good->key, good->json_value);
+      profile = pc_profile_new_from_data ("/etc/portcullis/good.json", data, strlen (data), &error);
+      g_assert_no_error (error);
+
+      if (g_ascii_isdigit (good->json_value[0]))
+        actual = g_strdup_printf ("%" G_GINT64_FORMAT, pc_profile_get_int (profile, good->key));
+      else
+        actual = g_strdup (pc_profile_get_string (profile, good->key));
+
+      g_assert_cmpstr (actual, ==, good->expected);
+    }
+}
+
 /* Unknown keys are warnings, logged and collected, never errors. */
 static void
 test_unknown_keys (void)
@@ -483,6 +552,9 @@ static const BadProfile bad_profiles[] = {
   { "hash-md5", "{\"name\": \"x\", \"user_access\": {\"disable_password_hash\": \"" MD5_HASH "\"}}", INVALID,
     "@FILE@: “user_access.disable_password_hash”: expected a crypt(3) hash such as “$y$…” (yescrypt) or “$6$…” (SHA-512), "
     "found a 34-character string that is not one (not shown: it may be a password)" },
+  { "hash-sha256-legacy", "{\"name\": \"x\", \"user_access\": {\"logout_password_hash\": \"$5$tSyGhGUqfHQIwvCy$KLLquG0ip1I5T3Ho9NYgmnGFpRU.mh9qOiqfIhNVWO5\"}}", INVALID,
+    "@FILE@: “user_access.logout_password_hash”: expected a crypt(3) hash such as “$y$…” (yescrypt) or “$6$…” (SHA-512), "
+    "found a 63-character string that is not one (not shown: it may be a password)" },
   { "hash-truncated", "{\"name\": \"x\", \"user_access\": {\"logout_password_hash\": \"$y$j9T$F5Jx5fExrKuPp53xLKQ..1$GmcwIgvdUC9qLW\"}}", INVALID,
     "@FILE@: “user_access.logout_password_hash”: expected a crypt(3) hash such as “$y$…” (yescrypt) or “$6$…” (SHA-512), "
     "found a 44-character string that is not one (not shown: it may be a password)" },
@@ -745,6 +817,7 @@ main (int   argc,
   g_test_add_func ("/profile/defaults", test_defaults);
   g_test_add_func ("/profile/module-sections", test_module_sections);
   g_test_add_func ("/profile/relative-path", test_relative_path);
+  g_test_add_func ("/profile/good-values", test_good_values);
   g_test_add_func ("/profile/policy", test_policy);
   g_test_add_func ("/profile/unknown-keys", test_unknown_keys);
   g_test_add_func ("/profile/redaction", test_redaction);

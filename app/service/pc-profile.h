@@ -43,9 +43,9 @@ const char         *pc_profile_get_path             (PcProfile     *self);
 const char * const *pc_profile_get_warnings         (PcProfile     *self);
 
 /* Values by dotted key ("internet_security.edge"), defaults applied.
- * Strings are NULL when unset and have no default. File keys (ca_file,
- * auth.ca_file, ...) come back as absolute paths, resolved against the
- * profile's folder. */
+ * Strings are NULL when unset and have no default; lists are empty, never
+ * NULL. File keys (ca_file, auth.ca_file, ...) come back as absolute
+ * paths, resolved against the profile's folder. */
 const char         *pc_profile_get_string           (PcProfile     *self,
                                                      const char    *key);
 gboolean            pc_profile_get_boolean          (PcProfile     *self,

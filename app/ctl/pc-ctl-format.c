@@ -508,12 +508,27 @@ append_dictionary (GString  *out,
       for (guint i = 0; i < indent; i++)
         g_string_append_c (out, ' ');
 
-      if (g_variant_is_container (unboxed) && is_string_keyed_dictionary (unboxed) &&
+      if (g_variant_is_of_type (unboxed, G_VARIANT_TYPE ("a{s*}")) &&
           g_variant_n_children (unboxed) > 0)
         {
           g_string_append (out, label);
           g_string_append_c (out, '\n');
           append_dictionary (out, unboxed, indent + 2);
+        }
+      else if (g_variant_is_of_type (unboxed, G_VARIANT_TYPE_STRING_ARRAY) &&
+               g_variant_n_children (unboxed) > 1)
+        {
+          g_autofree const char **items = g_variant_get_strv (unboxed, NULL);
+
+          /* Sentences may hold commas: one item per line. */
+          g_string_append (out, label);
+          g_string_append_c (out, '\n');
+          for (guint i = 0; items[i] != NULL; i++)
+            {
+              for (guint j = 0; j < indent + 2; j++)
+                g_string_append_c (out, ' ');
+              g_string_append_printf (out, "- %s\n", items[i]);
+            }
         }
       else
         {
@@ -573,8 +588,23 @@ pc_ctl_format_change (GDateTime  *time,
                       GVariant   *module_properties)
 {
   g_autofree char *stamp = pc_ctl_format_timestamp (time);
-  g_autofree char *printed = g_variant_print (value, FALSE);
+  g_autofree char *printed = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
+
+  /* Since is µs of realtime: shown as a time a person can read. */
+  if (g_str_equal (property, "Since") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    {
+      gint64 usec = (gint64) g_variant_get_uint64 (value);
+      g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) since = NULL;
+
+      if (seconds != NULL)
+        since = g_date_time_add (seconds, usec % G_USEC_PER_SEC);
+      if (since != NULL)
+        printed = pc_ctl_format_timestamp (since);
+    }
+  if (printed == NULL)
+    printed = g_variant_print (value, FALSE);
 
   g_string_append_printf (out, "%s  %s.%s = %s", stamp, object, property, printed);
 

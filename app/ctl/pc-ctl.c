@@ -216,12 +216,21 @@ report_local_error (PcCtl      *ctl,
   return PC_CTL_EXIT_FAILED;
 }
 
+/* A proxy loads the properties it finds; a Manager without a Version is
+ * not there at all. */
+static gboolean
+pc_ctl_manager_is_exported (PcDbusManager *manager)
+{
+  g_autoptr(GVariant) version = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (manager), "Version");
+
+  return version != NULL;
+}
+
 static int
 pc_ctl_connect (PcCtl *ctl)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GDBusObject) object = NULL;
   gboolean has_owner = FALSE;
 
   ctl->connection = g_bus_get_sync (ctl->bus_type, NULL, &error);
@@ -267,14 +276,18 @@ pc_ctl_connect (PcCtl *ctl)
   if (ctl->object_manager == NULL)
     return report_error (ctl, error);
 
-  object = g_dbus_object_manager_get_object (ctl->object_manager, PC_OBJECT_PATH);
-  if (object != NULL)
-    ctl->manager = pc_dbus_object_get_manager (PC_DBUS_OBJECT (object));
-
+  /* The Manager lives at the ObjectManager's own path, which
+   * GetManagedObjects never lists: it gets its own proxy. */
+  ctl->manager = pc_dbus_manager_proxy_new_sync (ctl->connection,
+                                                 G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                                 PC_BUS_NAME, PC_OBJECT_PATH,
+                                                 NULL, &error);
   if (ctl->manager == NULL)
+    return report_error (ctl, error);
+
+  if (!pc_ctl_manager_is_exported (ctl->manager))
     {
-      g_autofree char *owner =
-        g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->object_manager));
+      g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctl->manager));
 
       /* It went away between the two questions. */
       if (owner == NULL)
@@ -709,8 +722,7 @@ cmd_restart_service (PcCtl *ctl)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *old_owner =
-    g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->object_manager));
+  g_autofree char *old_owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctl->manager));
   RestartWait wait = { 0 };
   guint watch_id;
   guint timeout_id;

@@ -21,7 +21,9 @@
  *  - at most one popup per PC_NOTIFICATION_RATE_WINDOW_US; a change inside
  *    the window is held back and its latest state shown when the window
  *    ends, unless the module is back where the last popup left it, so a
- *    flapping service produces one popup a minute and the last word is right;
+ *    flapping service produces one popup a minute and the last word is right.
+ *    Only a more urgent popup (connected -> error -> captive portal) goes
+ *    through inside the window;
  *  - the same popup is not repeated within the duplicate window (a minute,
  *    twelve hours for safe mode);
  *  - with notifications switched off only critical popups are shown.
@@ -51,6 +53,7 @@ typedef struct
 typedef struct
 {
   gint64          last_shown_us;   /* 0: never */
+  PcNotificationUrgency last_urgency;
   GHashTable     *shown_at;        /* "summary\nbody" -> gint64 µs */
   PcNotification *pending;
   gint64          pending_due_us;
@@ -227,8 +230,11 @@ pc_notification_rules_offer (PcNotificationRules *self,
   if (shown_at != NULL && now_us - *shown_at < duplicate_window_for_key (wanted->key))
     return;
 
+  /* Held back, unless it is more urgent than the popup that started the
+   * window: a captive portal must not wait behind "connected". */
   if (state->last_shown_us != 0 &&
-      now_us - state->last_shown_us < PC_NOTIFICATION_RATE_WINDOW_US)
+      now_us - state->last_shown_us < PC_NOTIFICATION_RATE_WINDOW_US &&
+      wanted->urgency <= state->last_urgency)
     {
       state->pending_due_us = state->last_shown_us + PC_NOTIFICATION_RATE_WINDOW_US;
       state->pending = g_steal_pointer (&wanted);
@@ -236,6 +242,7 @@ pc_notification_rules_offer (PcNotificationRules *self,
     }
 
   state->last_shown_us = now_us;
+  state->last_urgency = wanted->urgency;
   g_hash_table_insert (state->shown_at, g_steal_pointer (&content), g_memdup2 (&now_us, sizeof now_us));
   g_ptr_array_add (out, g_steal_pointer (&wanted));
 }
@@ -274,6 +281,7 @@ static PcNotification *
 make_module_notification (PcModuleKind            kind,
                           const ModuleMemory     *before,
                           const PcModuleSnapshot *now,
+                          const char             *user,
                           const char             *network,
                           const char             *support_contact)
 {
@@ -300,8 +308,11 @@ make_module_notification (PcModuleKind            kind,
       return make_error_notification (kind, now, support_contact);
     }
 
+  /* A session that expired, on a module the user can sign in to again;
+   * logged out, every module wants authentication and the icon says so. */
   if (g_strcmp0 (now->auth_status, "required") == 0 &&
-      (!before->known || g_strcmp0 (before->auth_status, "required") != 0))
+      (!before->known || g_strcmp0 (before->auth_status, "required") != 0) &&
+      !is_empty (user) && kind != PC_MODULE_DIGITAL_EXPERIENCE)
     return pc_notification_new (name, kind,
                                 /* Translators: %s is a module, "Private Access" */
                                 g_strdup_printf (_("%s: Authentication Required"), title),
@@ -472,7 +483,7 @@ pc_notification_rules_update (PcNotificationRules   *self,
                                                           PC_ACTION_NONE),
                                      now_us, out);
 
-      notification = make_module_notification (i, before, now, state->network,
+      notification = make_module_notification (i, before, now, state->user, state->network,
                                                 state->support_contact);
       if (notification != NULL)
         pc_notification_rules_offer (self, notification, now_us, out);

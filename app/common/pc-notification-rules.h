@@ -40,6 +40,7 @@ typedef struct
 typedef struct
 {
   gboolean          available;
+  const char       *user;           /* empty while logged out */
   const char       *network;
   const char       *support_contact;
   PcModuleSnapshot  modules[PC_N_MODULES];

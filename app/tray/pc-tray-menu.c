@@ -67,6 +67,12 @@ pc_tray_menu_set_status_lines (PcTrayMenu  *self,
     }
 }
 
+static gboolean
+is_empty (const char *s)
+{
+  return s == NULL || *s == '\0';
+}
+
 static void
 set_contextual_item (GtkWidget  *item,
                      gboolean    visible,
@@ -131,13 +137,17 @@ pc_tray_menu_update (PcTrayMenu *self,
 
   if (worst != NULL)
     {
+      PcDbusManager *manager = pc_client_get_manager (client);
       const char *error = pc_dbus_module_get_error (worst);
       PcModuleKind kind = pc_dbus_module_get_kind_enum (worst);
 
       worst_name = pc_module_kind_to_string (kind);
       if (error != NULL && *error != '\0')
         actions = pc_catalog_get_actions (error, kind);
-      if (g_strcmp0 (pc_dbus_module_get_auth_status (worst), "required") == 0)
+      /* Logged out, the window's Log In is the way, not a module's Authenticate. */
+      if (g_strcmp0 (pc_dbus_module_get_auth_status (worst), "required") == 0 &&
+          kind != PC_MODULE_DIGITAL_EXPERIENCE && manager != NULL &&
+          !is_empty (pc_dbus_manager_get_user (manager)))
         actions |= PC_ACTION_AUTHENTICATE;
       if (!pc_uri_is_web (pc_dbus_module_get_portal_url (worst)))
         actions &= ~PC_ACTION_OPEN_BROWSER;

@@ -191,6 +191,7 @@ pc_tray_notifier_update (PcTrayNotifier *self,
   if (state.available)
     {
       support_contact = pc_client_dup_policy_string (client, "support-contact");
+      state.user = pc_dbus_manager_get_user (manager);
       state.network = pc_dbus_manager_get_network (manager);
       state.support_contact = support_contact;
 

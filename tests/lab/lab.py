@@ -270,6 +270,8 @@ class Listener:
           self.lab.log(self.role, f'TLS handshake with {address[1]} failed: {error}')
           return
       self.serve(current, address, self)
+    except (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError, TimeoutError):
+      pass  # the peer went away: nothing to report
     except (OSError, ValueError) as error:
       self.lab.log(self.role, f'connection from port {address[1]}: {error}')
     finally:
@@ -488,6 +490,9 @@ class LabHandler(http.server.BaseHTTPRequestHandler):
     except (ValueError, KeyError) as error:
       self.close_connection = True
       self.send_json(400, {'error': 'invalid_request', 'error_description': str(error)})
+    except LabError as error:
+      self.close_connection = True
+      self.send_json(500, {'error': str(error)})
 
   do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _dispatch
 
@@ -1069,6 +1074,8 @@ def serve(args):
   directory = tempfile.mkdtemp(prefix='portcullis-lab-') if own_directory else os.path.abspath(args.dir)
   os.makedirs(directory, mode=0o700, exist_ok=True)
   lab_json = os.path.join(directory, 'lab.json')
+  if os.path.exists(lab_json):
+    os.unlink(lab_json)  # a crashed lab's: lab.json appearing means this one is ready
   lab = Lab(directory, args, quiet=args.quiet)
   stop = threading.Event()
   for signum in (signal.SIGTERM, signal.SIGINT):

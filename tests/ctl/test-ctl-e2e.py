@@ -9,6 +9,7 @@
 
 import json
 import os
+import pty
 import select
 import signal
 import stat
@@ -530,6 +531,59 @@ def logout_needs_the_password():
 
     out = h.ctl_ok('logout', '--password-stdin', stdin=PASSWORD + '\n')
     check_in('Logged out', out)
+    check_in('User:          (logged out)', h.ctl_ok('status'))
+
+
+def run_on_terminal(args, answer, timeout=COMMAND_TIMEOUT):
+    '''Runs portcullisctl on a pseudo-terminal, types answer at the
+    password prompt; returns (exit status, everything the terminal showed).'''
+    master, slave = pty.openpty()
+    process = subprocess.Popen([CTL] + args, env=h.env, stdin=slave, stdout=slave,
+                               stderr=slave, close_fds=True, start_new_session=True)
+    os.close(slave)
+    shown = b''
+    answered = False
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Failure('no end within %ds; terminal showed: %r' % (timeout, shown))
+            ready, _, _ = select.select([master], [], [], min(remaining, 0.2))
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    chunk = b''
+                if not chunk and process.poll() is not None:
+                    break
+                shown += chunk
+            elif process.poll() is not None:
+                break
+            if not answered and b'Password' in shown:
+                os.write(master, answer.encode() + b'\n')
+                answered = True
+        return process.wait(5), shown.decode('utf-8', 'replace'), answered
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@test
+def logout_prompts_on_a_terminal_without_echo():
+    h.ctl_ok('login', 'bob')
+    status, shown, answered = run_on_terminal(['logout'], 'not it')
+    check(answered, 'no prompt: %r' % shown)
+    check(status == 1, 'wrong password exit %d: %r' % (status, shown))
+    check('not it' not in shown, 'the password was echoed: %r' % shown)
+    check_in('User:          bob', h.ctl_ok('status'))
+
+    status, shown, answered = run_on_terminal(['logout'], PASSWORD)
+    check(answered and status == 0, 'exit %d: %r' % (status, shown))
+    check(PASSWORD not in shown, 'the password was echoed: %r' % shown)
+    check_in('Logged out', shown)
     check_in('User:          (logged out)', h.ctl_ok('status'))
 
 

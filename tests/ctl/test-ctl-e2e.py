@@ -279,6 +279,32 @@ def help_and_version():
 
 
 @test
+def watch_waits_for_the_service_and_exits_4_when_the_bus_goes():
+    bus = subprocess.Popen(['dbus-daemon', '--session', '--nofork', '--print-address=1'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    watch = None
+    try:
+        ready, _, _ = select.select([bus.stdout], [], [], 10)
+        check(ready, 'second dbus-daemon did not start')
+        address = bus.stdout.readline().decode().strip()
+        env = dict(h.env, DBUS_SESSION_BUS_ADDRESS=address)
+        watch = subprocess.Popen([CTL, 'watch'], env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        reader = LineReader(watch.stdout)
+        reader.read_until(lambda l: 'service is not running' in l and 'waiting' in l)
+        check(watch.poll() is None, 'watch ended without a service')
+        bus.terminate()
+        bus.wait(5)
+        reader.read_until(lambda l: 'the bus connection closed' in l)
+        check(watch.wait(10) == 4, 'watch did not exit 4 when the bus went')
+    finally:
+        for process in (watch, bus):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@test
 def service_starts():
     h.start_service()
 

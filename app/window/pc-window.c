@@ -667,7 +667,23 @@ update_stack (PcWindow *self)
   else
     name = "modules";
 
-  gtk_stack_set_visible_child_name (self->main_stack, name);
+  /* Only the page on screen stays visible, so assistive technologies
+   * (which GTK 4.8 shows every visible widget to) see what the eye sees. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->main_stack));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkStackPage *page = gtk_stack_get_page (self->main_stack, child);
+
+      if (g_strcmp0 (gtk_stack_page_get_name (page), name) == 0)
+        {
+          gtk_widget_set_visible (child, TRUE);
+          gtk_stack_set_visible_child (self->main_stack, child);
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->main_stack));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (child != gtk_stack_get_visible_child (self->main_stack))
+      gtk_widget_set_visible (child, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->switcher_title), g_str_equal (name, "modules"));
   pc_window_update_actions (self);
 }

@@ -6,46 +6,38 @@
 #include "pc-ctl-watch.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "pc-client.h"
 #include "pc-ctl.h"
-#include "pc-dbus-generated.h"
 #include "pc-ctl-format.h"
 #include "pc-util.h"
 
 /*
- * `portcullisctl watch`: follows the service's bus name; each time it
- * appears, fresh proxies are built (an object manager client for the
- * modules, a proxy for the Manager, which lives at the object manager's
- * own path and so is never among its objects), and dropped when it
- * vanishes. Prints one line per property change, plus a line when the
- * service or a module comes or goes. Lines are flushed one by one so a
- * pipe sees them as they happen.
+ * `portcullisctl watch`: PcClient follows the service (it appears,
+ * vanishes, comes back after a restart, with fresh proxies each time);
+ * this listens to those proxies and prints one line per property change,
+ * plus a line when the service or a module comes or goes. Lines are
+ * flushed one by one so a pipe sees them as they happen.
  */
 
 typedef struct
 {
-  GMainLoop          *loop;
-  GDBusConnection    *connection;
-  gboolean            json;
-  guint               count;
-  guint               changes;
-  int                 exit_code;
-  guint               timeout_id;
-
-  /* Per appearance of the service */
-  GCancellable       *cancellable;
-  guint               pending;
-  GDBusObjectManager *object_manager;
-  PcDbusManager      *manager;
-  gboolean            running;
-  gboolean            said_waiting;
+  GMainLoop       *loop;
+  PcClient        *client;
+  gboolean         json;
+  guint            count;
+  guint            changes;
+  int              exit_code;
+  guint            timeout_id;
+  guint            sync_idle_id;
+  gboolean         running;
+  gboolean         checking;   /* the first NameHasOwner is in flight */
 
   /* The proxies this watch listens to: module kind (or "manager") → proxy. */
-  GHashTable         *proxies;
+  GHashTable      *proxies;
 } PcCtlWatch;
 
 static void
@@ -224,7 +216,7 @@ static void
 print_service_appeared (PcCtlWatch *watch,
                         GDateTime  *now)
 {
-  PcDbusManager *manager = watch->manager;
+  PcDbusManager *manager = pc_client_get_manager (watch->client);
   g_autoptr(json_object) line = NULL;
   g_autofree char *text = NULL;
 
@@ -276,204 +268,125 @@ print_simple_event (PcCtlWatch *watch,
   emit_line (watch, text, line);
 }
 
+/* Brings the listened-to proxies in line with the client's modules
+ * (kept in display order by PcClient); with announce, prints the
+ * modules that came or went while the service stayed. */
 static void
-on_object_added_cb (GDBusObjectManager *object_manager,
-                    GDBusObject        *object,
-                    gpointer            user_data)
+sync_modules (PcCtlWatch *watch,
+              gboolean    announce)
 {
-  PcCtlWatch *watch = user_data;
-  g_autoptr(PcDbusModule) module = pc_dbus_object_get_module (PC_DBUS_OBJECT (object));
+  GListModel *modules = pc_client_get_modules (watch->client);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  const char *kind;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *key;
 
-  if (module == NULL || (kind = pc_dbus_module_get_kind (module)) == NULL)
-    return;
-
-  listen_to (watch, kind, G_DBUS_PROXY (module));
-  print_module (watch, now, "module-added", G_DBUS_PROXY (module));
-}
-
-static void
-on_object_removed_cb (GDBusObjectManager *object_manager,
-                      GDBusObject        *object,
-                      gpointer            user_data)
-{
-  PcCtlWatch *watch = user_data;
-  g_autoptr(PcDbusModule) module = pc_dbus_object_get_module (PC_DBUS_OBJECT (object));
-  g_autofree char *owner = NULL;
-  g_autofree char *message = NULL;
-  const char *kind;
-
-  if (module == NULL || (kind = pc_dbus_module_get_kind (module)) == NULL)
-    return;
-
-  /* The whole service leaving is one "stopped" line, not one per module. */
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object_manager));
-  if (owner == NULL)
-    return;
-
-  message = g_strdup_printf (_("%s: removed"), kind);
-  print_simple_event (watch, "module-removed", kind, message);
-  g_hash_table_remove (watch->proxies, kind);
-}
-
-static PcModuleKind
-object_get_kind (GDBusObject *object)
-{
-  const char *path = g_dbus_object_get_object_path (object);
-  PcModuleKind kind = PC_N_MODULES;
-
-  if (g_str_has_prefix (path, PC_MODULE_PATH))
-    pc_module_kind_from_string (path + strlen (PC_MODULE_PATH), &kind);
-  return kind;
-}
-
-/* Display order, as `status` shows them. */
-static int
-compare_objects (gconstpointer a,
-                 gconstpointer b)
-{
-  PcModuleKind first = object_get_kind ((GDBusObject *) a);
-  PcModuleKind second = object_get_kind ((GDBusObject *) b);
-
-  if (first != second)
-    return (int) first - (int) second;
-  return g_strcmp0 (g_dbus_object_get_object_path ((GDBusObject *) a),
-                    g_dbus_object_get_object_path ((GDBusObject *) b));
-}
-
-static void
-forget_service (PcCtlWatch *watch)
-{
-  g_cancellable_cancel (watch->cancellable);
-  g_clear_object (&watch->cancellable);
-  g_hash_table_remove_all (watch->proxies);
-  if (watch->object_manager != NULL)
-    g_signal_handlers_disconnect_by_data (watch->object_manager, watch);
-  g_clear_object (&watch->object_manager);
-  g_clear_object (&watch->manager);
-}
-
-/* Both proxies are ready: say so, with each module's state. */
-static void
-service_ready (PcCtlWatch *watch)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  GList *objects;
-
-  watch->running = TRUE;
-  listen_to (watch, "manager", G_DBUS_PROXY (watch->manager));
-  print_service_appeared (watch, now);
-
-  objects = g_dbus_object_manager_get_objects (watch->object_manager);
-  objects = g_list_sort (objects, compare_objects);
-  for (GList *l = objects; l != NULL; l = l->next)
+  for (guint i = 0; i < g_list_model_get_n_items (modules); i++)
     {
-      g_autoptr(PcDbusModule) module = pc_dbus_object_get_module (PC_DBUS_OBJECT (l->data));
-      const char *kind;
+      g_autoptr(PcDbusModule) module = g_list_model_get_item (modules, i);
+      const char *kind = pc_dbus_module_get_kind (module);
 
-      if (module == NULL || (kind = pc_dbus_module_get_kind (module)) == NULL)
+      if (kind == NULL)
+        continue;
+
+      g_hash_table_add (seen, (gpointer) kind);
+      if (g_hash_table_lookup (watch->proxies, kind) == (gpointer) module)
         continue;
 
       listen_to (watch, kind, G_DBUS_PROXY (module));
-      print_module (watch, now, "module", G_DBUS_PROXY (module));
+      print_module (watch, now, announce ? "module-added" : "module", G_DBUS_PROXY (module));
     }
-  g_list_free_full (objects, g_object_unref);
 
-  g_signal_connect (watch->object_manager, "object-added",
-                    G_CALLBACK (on_object_added_cb), watch);
-  g_signal_connect (watch->object_manager, "object-removed",
-                    G_CALLBACK (on_object_removed_cb), watch);
-}
+  g_hash_table_iter_init (&iter, watch->proxies);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    if (!g_str_equal (key, "manager") && !g_hash_table_contains (seen, key))
+      g_ptr_array_add (gone, g_strdup (key));
 
-static void
-on_manager_ready_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  PcCtlWatch *watch = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PcDbusManager) manager = pc_dbus_manager_proxy_new_finish (result, &error);
-
-  watch->pending--;
-  if (manager == NULL)
+  for (guint i = 0; i < gone->len; i++)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_printerr (_("portcullisctl watch: cannot follow the Manager: %s\n"), error->message);
-      return;
-    }
+      const char *kind = g_ptr_array_index (gone, i);
+      g_autofree char *message = g_strdup_printf (_("%s: removed"), kind);
 
-  watch->manager = g_steal_pointer (&manager);
-  if (watch->pending == 0 && watch->object_manager != NULL)
-    service_ready (watch);
+      if (announce)
+        print_simple_event (watch, "module-removed", kind, message);
+      g_hash_table_remove (watch->proxies, kind);
+    }
+}
+
+static gboolean
+on_sync_idle_cb (gpointer user_data)
+{
+  PcCtlWatch *watch = user_data;
+
+  watch->sync_idle_id = 0;
+
+  /* A vanishing service empties the list before it turns unavailable;
+   * that is one "stopped" line, not a line per module. */
+  if (watch->running)
+    sync_modules (watch, TRUE);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
-on_object_manager_ready_cb (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
+on_modules_items_changed_cb (GListModel *modules,
+                             guint       position,
+                             guint       removed,
+                             guint       added,
+                             gpointer    user_data)
 {
   PcCtlWatch *watch = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusObjectManager) object_manager =
-    pc_dbus_object_manager_client_new_finish (result, &error);
 
-  watch->pending--;
-  if (object_manager == NULL)
+  if (watch->sync_idle_id == 0)
+    watch->sync_idle_id = g_idle_add (on_sync_idle_cb, watch);
+}
+
+static void
+on_client_available_changed_cb (PcClient   *client,
+                                GParamSpec *pspec,
+                                gpointer    user_data)
+{
+  PcCtlWatch *watch = user_data;
+
+  g_assert (PC_IS_CLIENT (client));
+
+  g_hash_table_remove_all (watch->proxies);
+
+  if (pc_client_get_available (client))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_printerr (_("portcullisctl watch: cannot follow the modules: %s\n"), error->message);
-      return;
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+      watch->running = TRUE;
+      listen_to (watch, "manager", G_DBUS_PROXY (pc_client_get_manager (client)));
+      print_service_appeared (watch, now);
+      sync_modules (watch, FALSE);
     }
-
-  watch->object_manager = g_steal_pointer (&object_manager);
-  if (watch->pending == 0 && watch->manager != NULL)
-    service_ready (watch);
+  else if (watch->running)
+    {
+      watch->running = FALSE;
+      print_simple_event (watch, "service-vanished", NULL,
+                          _("service stopped: io.github.Portcullis1 left the bus; waiting for it to come back"));
+    }
 }
 
 static void
-on_name_appeared_cb (GDBusConnection *connection,
-                     const char      *name,
-                     const char      *name_owner,
-                     gpointer         user_data)
+on_name_has_owner_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   PcCtlWatch *watch = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
 
-  forget_service (watch);
-  watch->cancellable = g_cancellable_new ();
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
 
-  /* To the unique name: these proxies belong to this one process. */
-  watch->pending += 2;
-  pc_dbus_manager_proxy_new (connection,
-                             G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                             name_owner, PC_OBJECT_PATH,
-                             watch->cancellable,
-                             on_manager_ready_cb, watch);
-  pc_dbus_object_manager_client_new (connection,
-                                     G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                     name_owner, PC_OBJECT_PATH,
-                                     watch->cancellable,
-                                     on_object_manager_ready_cb, watch);
-}
-
-static void
-on_name_vanished_cb (GDBusConnection *connection,
-                     const char      *name,
-                     gpointer         user_data)
-{
-  PcCtlWatch *watch = user_data;
-  gboolean was_running = watch->running;
-
-  forget_service (watch);
-  watch->running = FALSE;
-
-  if (was_running)
-    print_simple_event (watch, "service-vanished", NULL,
-                        _("service stopped: io.github.Portcullis1 left the bus; waiting for it to come back"));
-  else if (!watch->said_waiting)
+  watch->checking = FALSE;
+  if (!has_owner && !watch->running && reply != NULL)
     print_simple_event (watch, "service-vanished", NULL,
                         _("service is not running: io.github.Portcullis1 is not on the bus; waiting for it"));
-  watch->said_waiting = TRUE;
 }
 
 static void
@@ -517,9 +430,9 @@ pc_ctl_watch_run (GBusType bus_type,
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(PcClient) client = NULL;
   g_autoptr(GHashTable) proxies = NULL;
   PcCtlWatch watch = { 0 };
-  guint name_watch_id;
   guint sigint_id;
   guint sigterm_id;
 
@@ -535,18 +448,33 @@ pc_ctl_watch_run (GBusType bus_type,
 
   proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, forget_proxy);
   watch.loop = loop;
-  watch.connection = connection;
   watch.json = json;
   watch.count = count;
   watch.proxies = proxies;
   watch.exit_code = PC_CTL_EXIT_OK;
 
   g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed_cb), &watch);
-  name_watch_id = g_bus_watch_name_on_connection (connection, PC_BUS_NAME,
-                                                  G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                  on_name_appeared_cb,
-                                                  on_name_vanished_cb,
-                                                  &watch, NULL);
+
+  /* PcClient shares this connection (g_bus_get() keeps one per bus), as
+   * long as it is made while the connection is open. */
+  client = pc_client_new (bus_type);
+  watch.client = client;
+  g_signal_connect (client, "notify::available",
+                    G_CALLBACK (on_client_available_changed_cb), &watch);
+  g_signal_connect (pc_client_get_modules (client), "items-changed",
+                    G_CALLBACK (on_modules_items_changed_cb), &watch);
+
+  /* Asked after PcClient subscribed, so the answer comes in order. */
+  watch.checking = TRUE;
+  g_dbus_connection_call (connection,
+                          "org.freedesktop.DBus",
+                          "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus",
+                          "NameHasOwner",
+                          g_variant_new ("(s)", PC_BUS_NAME),
+                          G_VARIANT_TYPE ("(b)"),
+                          G_DBUS_CALL_FLAGS_NONE,
+                          5000, NULL, on_name_has_owner_cb, &watch);
 
   sigint_id = g_unix_signal_add (SIGINT, on_signal_cb, &watch);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal_cb, &watch);
@@ -555,15 +483,17 @@ pc_ctl_watch_run (GBusType bus_type,
 
   g_main_loop_run (loop);
 
-  g_bus_unwatch_name (name_watch_id);
   g_clear_handle_id (&watch.timeout_id, g_source_remove);
   g_clear_handle_id (&sigint_id, g_source_remove);
   g_clear_handle_id (&sigterm_id, g_source_remove);
+  g_clear_handle_id (&watch.sync_idle_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (connection, &watch);
-  forget_service (&watch);
+  g_signal_handlers_disconnect_by_data (pc_client_get_modules (client), &watch);
+  g_signal_handlers_disconnect_by_data (client, &watch);
+  g_hash_table_remove_all (proxies);
 
-  /* Let cancelled constructions report back before &watch goes away. */
-  while (watch.pending > 0)
+  /* Its callback points at this stack frame. */
+  while (watch.checking)
     g_main_context_iteration (NULL, TRUE);
 
   if (timeout_s > 0 && count > 0 && watch.exit_code == PC_CTL_EXIT_WATCH_LOST &&

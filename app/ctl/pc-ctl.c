@@ -538,9 +538,8 @@ prompt_password (const char *prompt)
   if (!isatty (STDIN_FILENO))
     return NULL;
 
-  g_printerr ("%s", prompt);
-  fflush (stderr);
-
+  /* Echo goes off before the prompt shows, so nothing typed after it
+   * can appear on the screen. */
   restore = tcgetattr (STDIN_FILENO, &saved) == 0;
   if (restore)
     {
@@ -549,6 +548,9 @@ prompt_password (const char *prompt)
       quiet.c_lflag |= ECHONL;
       tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
     }
+
+  g_printerr ("%s", prompt);
+  fflush (stderr);
 
   password = read_password_stdin (NULL);
 

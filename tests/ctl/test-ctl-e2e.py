@@ -295,7 +295,12 @@ def watch_waits_for_the_service_and_exits_4_when_the_bus_goes():
         check(watch.poll() is None, 'watch ended without a service')
         bus.terminate()
         bus.wait(5)
-        reader.read_until(lambda l: 'the bus connection closed' in l)
+        try:
+            reader.read_until(lambda l: 'the bus connection closed' in l)
+        except Failure as error:
+            watch.wait(5)
+            raise Failure('%s\nexit status %s, stderr: %r'
+                          % (error, watch.returncode, watch.stderr.read()))
         check(watch.wait(10) == 4, 'watch did not exit 4 when the bus went')
     finally:
         for process in (watch, bus):

@@ -85,6 +85,25 @@ pc_ctl_dup_action_ids (PcActions actions)
   return g_strv_builder_end (builder);
 }
 
+/* Every cached property, in the order the interface declares them. */
+GVariant *
+pc_ctl_proxy_dup_properties (GDBusProxy *proxy)
+{
+  GDBusInterfaceInfo *info = g_dbus_proxy_get_interface_info (proxy);
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  for (guint i = 0; info != NULL && info->properties != NULL && info->properties[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value =
+        g_dbus_proxy_get_cached_property (proxy, info->properties[i]->name);
+
+      if (value != NULL)
+        g_variant_builder_add (&builder, "{sv}", info->properties[i]->name, value);
+    }
+
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
 static const char *
 lookup_string (GVariant   *dictionary,
                const char *key)

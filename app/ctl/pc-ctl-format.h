@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * proxy's cached properties) so it can be tested without a bus.
  */
 
+GVariant    *pc_ctl_proxy_dup_properties    (GDBusProxy    *proxy);
+
 gboolean     pc_ctl_parse_module_name       (const char    *name,
                                              PcModuleKind  *kind);
 char        *pc_ctl_format_actions          (PcActions      actions);

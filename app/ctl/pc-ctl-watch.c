@@ -66,25 +66,6 @@ event_new (GDateTime  *now,
   return object;
 }
 
-/* Every cached property, in the order the interface declares them. */
-static GVariant *
-proxy_dup_properties (GDBusProxy *proxy)
-{
-  GDBusInterfaceInfo *info = g_dbus_proxy_get_interface_info (proxy);
-  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-
-  for (guint i = 0; info != NULL && info->properties != NULL && info->properties[i] != NULL; i++)
-    {
-      g_autoptr(GVariant) value =
-        g_dbus_proxy_get_cached_property (proxy, info->properties[i]->name);
-
-      if (value != NULL)
-        g_variant_builder_add (&builder, "{sv}", info->properties[i]->name, value);
-    }
-
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
-}
-
 static void
 pc_ctl_watch_stop (PcCtlWatch *watch,
                    int         exit_code)
@@ -112,7 +93,7 @@ on_properties_changed_cb (GDBusProxy *proxy,
   if (PC_DBUS_IS_MODULE (proxy))
     {
       object = pc_dbus_module_get_kind (PC_DBUS_MODULE (proxy));
-      snapshot = proxy_dup_properties (proxy);
+      snapshot = pc_ctl_proxy_dup_properties (proxy);
     }
 
   g_variant_iter_init (&iter, changed);
@@ -164,7 +145,7 @@ print_module (PcCtlWatch *watch,
               const char *event,
               GDBusProxy *module)
 {
-  g_autoptr(GVariant) snapshot = proxy_dup_properties (module);
+  g_autoptr(GVariant) snapshot = pc_ctl_proxy_dup_properties (module);
   const char *kind = pc_dbus_module_get_kind (PC_DBUS_MODULE (module));
   g_autoptr(json_object) line = NULL;
   g_autofree char *text = NULL;
@@ -222,7 +203,7 @@ print_service_appeared (PcCtlWatch *watch,
 
   if (watch->json)
     {
-      g_autoptr(GVariant) snapshot = proxy_dup_properties (G_DBUS_PROXY (manager));
+      g_autoptr(GVariant) snapshot = pc_ctl_proxy_dup_properties (G_DBUS_PROXY (manager));
 
       line = event_new (now, "service-appeared");
       json_object_object_add (line, "manager", pc_ctl_variant_to_json (snapshot));

@@ -327,25 +327,6 @@ report_module_missing (PcCtl *ctl)
   return report_local_error (ctl, message);
 }
 
-/* Every cached property, in the order the interface declares them. */
-static GVariant *
-proxy_dup_properties (GDBusProxy *proxy)
-{
-  GDBusInterfaceInfo *info = g_dbus_proxy_get_interface_info (proxy);
-  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-
-  for (guint i = 0; info != NULL && info->properties != NULL && info->properties[i] != NULL; i++)
-    {
-      g_autoptr(GVariant) value =
-        g_dbus_proxy_get_cached_property (proxy, info->properties[i]->name);
-
-      if (value != NULL)
-        g_variant_builder_add (&builder, "{sv}", info->properties[i]->name, value);
-    }
-
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
-}
-
 static int
 compare_module_snapshots (gconstpointer a,
                           gconstpointer b)
@@ -379,7 +360,7 @@ pc_ctl_dup_module_snapshots (PcCtl *ctl)
       g_autoptr(PcDbusModule) module = pc_dbus_object_get_module (PC_DBUS_OBJECT (l->data));
 
       if (module != NULL)
-        g_ptr_array_add (snapshots, proxy_dup_properties (G_DBUS_PROXY (module)));
+        g_ptr_array_add (snapshots, pc_ctl_proxy_dup_properties (G_DBUS_PROXY (module)));
     }
   g_list_free_full (objects, g_object_unref);
 
@@ -392,7 +373,7 @@ pc_ctl_dup_module_snapshots (PcCtl *ctl)
 static int
 cmd_status (PcCtl *ctl)
 {
-  g_autoptr(GVariant) manager = proxy_dup_properties (G_DBUS_PROXY (ctl->manager));
+  g_autoptr(GVariant) manager = pc_ctl_proxy_dup_properties (G_DBUS_PROXY (ctl->manager));
   g_autoptr(GPtrArray) modules = pc_ctl_dup_module_snapshots (ctl);
 
   if (opt_json)

@@ -191,6 +191,17 @@ duplicate_window_for_key (const char *key)
   return PC_NOTIFICATION_DUPLICATE_WINDOW_US;
 }
 
+/* Safe mode has two popups, each at most once in twelve hours: the
+ * duplicate window already bounds it, and "stopped" must not wait. */
+static gint64
+rate_window_for_key (const char *key)
+{
+  if (g_str_equal (key, "safe-mode"))
+    return 0;
+
+  return PC_NOTIFICATION_RATE_WINDOW_US;
+}
+
 static KeyState *
 pc_notification_rules_get_key_state (PcNotificationRules *self,
                                      const char          *key)
@@ -233,10 +244,10 @@ pc_notification_rules_offer (PcNotificationRules *self,
   /* Held back, unless it is more urgent than the popup that started the
    * window: a captive portal must not wait behind "connected". */
   if (state->last_shown_us != 0 &&
-      now_us - state->last_shown_us < PC_NOTIFICATION_RATE_WINDOW_US &&
+      now_us - state->last_shown_us < rate_window_for_key (wanted->key) &&
       wanted->urgency <= state->last_urgency)
     {
-      state->pending_due_us = state->last_shown_us + PC_NOTIFICATION_RATE_WINDOW_US;
+      state->pending_due_us = state->last_shown_us + rate_window_for_key (wanted->key);
       state->pending = g_steal_pointer (&wanted);
       return;
     }

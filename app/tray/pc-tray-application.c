@@ -42,6 +42,7 @@ struct _PcTrayApplication
   guint            refresh_source;
   guint            sigterm_source;
   guint            sigint_source;
+  gboolean         activated;
 };
 
 G_DEFINE_FINAL_TYPE (PcTrayApplication, pc_tray_application, GTK_TYPE_APPLICATION)
@@ -556,8 +557,13 @@ pc_tray_application_startup (GApplication *application)
 static void
 pc_tray_application_activate (GApplication *application)
 {
-  /* A second `portcullis-tray` lands here and exits: one tray is enough. */
-  g_debug ("Already running");
+  PcTrayApplication *self = PC_TRAY_APPLICATION (application);
+
+  /* The first activation is our own start; a later one is a second
+   * `portcullis-tray`, which exits: one tray is enough. */
+  if (self->activated)
+    g_debug ("Another portcullis-tray was started; this one keeps running");
+  self->activated = TRUE;
 }
 
 static void

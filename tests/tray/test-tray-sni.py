@@ -4,13 +4,12 @@
 and its dbusmenu, for every state of the real portcullisd, and what its
 menu items do when clicked."""
 
-import json
 import os
 import subprocess
 import tarfile
 import time
 
-from trayharness import (Desktop, GLib, DEMO_PROFILE, TRAY, check, check_equal,
+from trayharness import (Desktop, GLib, TRAY, check, check_equal,
                          run_tap)
 
 ICON = 'io.github.Portcullis-%s-symbolic'
@@ -266,15 +265,9 @@ def test_quit():
 
 
 def test_policy_hides_export_logs():
-    with open(DEMO_PROFILE) as f:
-        profile = json.load(f)
-    profile.setdefault('user_access', {})['export_logs'] = False
     other = Desktop('policy')
     try:
-        path = os.path.join(other.tmp, 'profile.json')
-        with open(path, 'w') as f:
-            json.dump(profile, f)
-        other.start_service(path)
+        other.start_service(other.write_profile({'user_access.export_logs': False}))
         other.start_tray()
         other.wait_for_item()
         other.wait_for_title('Internet Security: Off')

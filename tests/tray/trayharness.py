@@ -18,9 +18,11 @@ process or by tools made for it:
 Needs /usr/bin/python3 (python3-gi).
 """
 
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,7 +120,7 @@ class Desktop:
         self.portal_calls = []
         self.portal_answer = None  # path SaveFile answers with
         self.registration_ids = []
-        self.profile = profile or DEMO_PROFILE
+        self.profile = profile or self.write_profile()
 
         for sub in ('data', 'config', 'cache', 'runtime', 'state'):
             os.makedirs(os.path.join(self.tmp, sub), exist_ok=True)
@@ -137,6 +139,7 @@ class Desktop:
         if portal:
             self._export_portal()
         self.notify_mock = None
+        self.notifications_seen = 0
         if notifications:
             self._start_notification_daemon()
 
@@ -214,6 +217,34 @@ class Desktop:
         with open(os.path.join(self.tmp, 'config', 'mimeapps.list'), 'w') as f:
             f.write('[Default Applications]\nx-scheme-handler/http=pc-test-browser.desktop\n'
                     'x-scheme-handler/https=pc-test-browser.desktop\n')
+
+    def write_profile(self, changes=None):
+        """A profile whose modules are on once logged in: no edge, portal,
+        DX server or DR to probe, so only the Testing interface sets problems.
+        changes: {"user_access.export_logs": False, ...}"""
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            local_proxy = '127.0.0.1:%d' % s.getsockname()[1]
+        profile = {
+            'name': 'Tray Test',
+            'support': {'contact': 'the tray test desk',
+                        'url': 'https://support.example.org/help'},
+            'user_access': {'restart_service': True, 'repair_app': True, 'export_logs': True},
+            'probe_interval_s': 3600,
+            'internet_security': {'enabled': True, 'tunnel': 'proxy', 'local_proxy': local_proxy},
+            'private_access': {'enabled': True},
+            'digital_experience': {'enabled': True},
+        }
+        for key, value in (changes or {}).items():
+            node = profile
+            *parents, leaf = key.split('.')
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = value
+        path = os.path.join(self.tmp, 'profile-%d.json' % len(os.listdir(self.tmp)))
+        with open(path, 'w') as f:
+            json.dump(profile, f)
+        return path
 
     def browser_urls(self):
         try:
@@ -321,7 +352,8 @@ class Desktop:
                                   Gio.DBusCallFlags.NONE, 5000, None)
 
     def notifications(self):
-        """Every Notify so far, as dicts with the id the daemon returned."""
+        """Every Notify since clear_notifications(), as dicts with the id
+        the daemon returned (counted over all calls, as the daemon does)."""
         calls = self._mock_call('GetMethodCalls', ('Notify',), '(s)', '(a(tav))').unpack()[0]
         result = []
         next_id = 1
@@ -338,10 +370,11 @@ class Desktop:
                 'actions': dict(zip(actions[0::2], actions[1::2])),
                 'urgency': hints.get('urgency'), 'hints': hints,
             })
-        return result
+        return result[self.notifications_seen:]
 
     def clear_notifications(self):
-        self._mock_call('ClearCalls', None, None)
+        self.notifications_seen = 0
+        self.notifications_seen = len(self.notifications())
 
     def invoke_notification_action(self, nid, action):
         self._mock_call('EmitSignal',

@@ -309,6 +309,69 @@ def watch_waits_for_the_service_and_exits_4_when_the_bus_goes():
                 process.wait()
 
 
+BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=%(tmp)s</listen>
+  <servicedir>%(services)s</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+'''
+
+
+@test
+def never_starts_the_service_by_activation():
+    # A bus that could activate io.github.Portcullis1 (the "service"
+    # only leaves a mark); portcullisctl must not trigger it.
+    services = os.path.join(h.tmp.name, 'services')
+    marker = os.path.join(h.tmp.name, 'activated')
+    os.makedirs(services)
+    with open(os.path.join(services, BUS_NAME + '.service'), 'w') as f:
+        # exits non-zero, so the bus gives up at once instead of waiting
+        f.write("[D-BUS Service]\nName=%s\nExec=/bin/sh -c 'touch %s; exit 1'\n"
+                % (BUS_NAME, marker))
+    config = os.path.join(h.tmp.name, 'activating-bus.conf')
+    with open(config, 'w') as f:
+        f.write(BUS_CONFIG % {'tmp': h.tmp.name, 'services': services})
+    bus = subprocess.Popen(['dbus-daemon', '--config-file=' + config, '--nofork',
+                            '--print-address=1'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        ready, _, _ = select.select([bus.stdout], [], [], 10)
+        check(ready, 'activating dbus-daemon did not start')
+        address = bus.stdout.readline().decode().strip()
+        env = dict(h.env, DBUS_SESSION_BUS_ADDRESS=address)
+        for args in (['status'], ['retry', 'is'], ['policy'], ['restart-service']):
+            result = h.ctl(*args, env=env)
+            check(result.returncode == 3, '%s exited %d' % (args, result.returncode))
+            check(result.stderr == NOT_RUNNING, result.stderr)
+        result = h.ctl('watch', '--timeout', '1', env=env)
+        check(result.returncode == 0, 'watch --timeout 1 exited %d' % result.returncode)
+        time.sleep(0.3)
+        check(not os.path.exists(marker), 'portcullisctl started the service by activation')
+
+        # The bus does activate when asked to, so the check above can fail.
+        connection = Gio.DBusConnection.new_for_address_sync(
+            address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        try:
+            connection.call_sync(BUS_NAME, OBJECT_PATH, 'org.freedesktop.DBus.Peer', 'Ping',
+                                 None, None, Gio.DBusCallFlags.NONE, 5000, None)
+        except GLib.Error:
+            pass
+        connection.close_sync(None)
+        check(os.path.exists(marker), 'the activating bus did not activate')
+    finally:
+        bus.terminate()
+        bus.wait(5)
+
+
 @test
 def service_starts():
     h.start_service()
@@ -728,9 +791,10 @@ def main():
     try:
         for number, function in enumerate(tests, 1):
             name = function.__name__.replace('_', ' ')
+            started = time.monotonic()
             try:
                 function()
-                print('ok %d - %s' % (number, name))
+                print('ok %d - %s # %.1fs' % (number, name, time.monotonic() - started))
             except Exception:
                 failed += 1
                 print('not ok %d - %s' % (number, name))

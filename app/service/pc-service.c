@@ -15,6 +15,7 @@
 #include "pc-module.h"
 #include "pc-password.h"
 #include "pc-profile.h"
+#include "pc-prober.h"
 #include "pc-service.h"
 #include "pc-state.h"
 #include "pc-util.h"
@@ -55,6 +56,7 @@ struct _PcService
   PcState                   *state;
   PcLogbook                 *logbook;
   GNetworkMonitor           *network_monitor;
+  PcProber                  *prober;
   GPtrArray                 *calls;
   gboolean                   name_acquired;
 
@@ -288,10 +290,12 @@ fail_mode_for (PcService  *self,
 }
 
 /*
- * A probe round for one module. The probes of DESIGN §5 are not part of
- * this service yet: until they are, a module that is enabled and whose user
- * is logged in is reported on as soon as the round starts, and only the
- * testing interface sets problems. Retry and Repair App go through here.
+ * A probe round for one module (DESIGN §5, PcProber): it shows connecting
+ * until the checks answer, then on or the problem found. Retry and Repair
+ * App go through here. With --testing the tests steer every module
+ * through the Testing interface instead, as they steer Network: there is
+ * no prober, a module is simply on, and one the interface holds is left
+ * alone.
  */
 static void
 pc_service_probe_module (PcService *self,
@@ -301,6 +305,12 @@ pc_service_probe_module (PcService *self,
 
   if (self->testing_override[kind])
     return;
+
+  if (self->prober != NULL)
+    {
+      pc_prober_probe (self->prober, kind);
+      return;
+    }
 
   pc_module_clear_problem (module);
   pc_module_set_connecting (module, FALSE);
@@ -1048,6 +1058,8 @@ pc_service_reload_policy (PcService  *self,
   g_mutex_lock (&self->policy_lock);
   g_set_object (&self->profile, profile);
   g_mutex_unlock (&self->policy_lock);
+  if (self->prober != NULL)
+    pc_prober_set_profile (self->prober, profile);
 
   g_message ("Profile “%s” in force, from %s", pc_profile_get_name (profile), self->profile_path);
   pc_service_apply_profile (self);
@@ -1087,6 +1099,9 @@ on_network_changed_cb (PcService       *self,
       g_message ("Network is %s", network);
       pc_dbus_manager_set_network (self->manager, network);
     }
+
+  /* network-error at once; everything else is probed again. */
+  pc_prober_set_network_available (self->prober, available);
 }
 
 /* --- bus --- */
@@ -1192,6 +1207,12 @@ pc_service_start (PcService  *self,
   for (const char * const *w = pc_profile_get_warnings (self->profile); w && *w; w++)
     g_warning ("%s", *w);
 
+  if (!self->testing)
+    {
+      self->prober = pc_prober_new (self->modules, self->testing_override, self->sysroot, self->state_dir);
+      pc_prober_set_profile (self->prober, self->profile);
+    }
+
   self->manager = pc_dbus_manager_skeleton_new ();
   pc_dbus_manager_set_version (self->manager, PACKAGE_VERSION);
   pc_dbus_manager_set_network (self->manager, "online");
@@ -1264,6 +1285,7 @@ pc_service_dispose (GObject *object)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   if (self->testing_iface != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->testing_iface));
+  g_clear_object (&self->prober);
   for (guint i = 0; i < PC_N_MODULES; i++)
     g_clear_object (&self->modules[i]);
   g_clear_object (&self->object_manager);

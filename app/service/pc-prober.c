@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "pc-local-proxy.h"
+#include "pc-network-watch.h"
 #include "pc-probe.h"
 #include "pc-prober.h"
 #include "pc-tunnel.h"
@@ -57,19 +58,28 @@ struct _PcProber
   char            *database_error;      /* a CA file that cannot be used */
   SoupSession     *session;
   PcLocalProxy    *local_proxy;
+  PcNetworkWatch  *network_watch;
   PcTunnel        *tunnel;
   PcProbeResult   *tunnel_problem;
   Round           *rounds[PC_N_MODULES];
   guint            interval_id;
   guint            portal_deadline_id;
 
-  gboolean         network_available;
+  gboolean         network_available;   /* both of the below */
+  gboolean         monitor_available;   /* GNetworkMonitor, from the service */
   gint64           portal_since;        /* monotonic µs of the first sighting, 0 = none */
   gboolean         portal_expired;
   gboolean         dx_reached;
 };
 
 G_DEFINE_FINAL_TYPE (PcProber, pc_prober, G_TYPE_OBJECT)
+
+enum {
+  NETWORK_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 struct _Round
 {
@@ -545,7 +555,9 @@ network_error_everywhere (PcProber *self)
           continue;
         }
       pc_module_set_problem (self->modules[i], "network-error",
-                             "No network: no interface with a route is up", "");
+                             pc_network_watch_get_reason (self->network_watch)
+                               ? pc_network_watch_get_reason (self->network_watch)
+                               : "No network is available", "");
       pc_module_set_connecting (self->modules[i], FALSE);
     }
 }
@@ -612,28 +624,56 @@ on_interval_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+network_update (PcProber *self)
+{
+  gboolean available = self->monitor_available && pc_network_watch_get_usable (self->network_watch);
+
+  if (self->network_available != available)
+    {
+      self->network_available = available;
+      g_message ("The network is %s", available ? "usable" : "gone");
+      g_signal_emit (self, signals[NETWORK_CHANGED], 0);
+    }
+
+  /* Any change, even while online (a new route, a new address): what was
+   * behind a portal or unreachable may not be now. */
+  portal_reset (self);
+  if (!available)
+    network_error_everywhere (self);
+  else
+    pc_prober_probe_all (self);
+}
+
+static void
+on_network_watch_usable_cb (PcProber       *self,
+                            GParamSpec     *pspec,
+                            PcNetworkWatch *watch)
+{
+  g_assert (PC_IS_PROBER (self));
+  g_assert (PC_IS_NETWORK_WATCH (watch));
+
+  network_update (self);
+}
+
+/* What GNetworkMonitor says; the prober adds its own rtnetlink view. */
 void
 pc_prober_set_network_available (PcProber *self,
                                  gboolean  available)
 {
   g_return_if_fail (PC_IS_PROBER (self));
 
-  available = !!available;
-  if (self->network_available == available && available)
-    {
-      /* Another change while online (a new route, a new address): what
-       * was behind a portal or unreachable may not be now. */
-      portal_reset (self);
-      pc_prober_probe_all (self);
-      return;
-    }
+  self->monitor_available = !!available;
+  network_update (self);
+}
 
-  self->network_available = available;
-  portal_reset (self);
-  if (!available)
-    network_error_everywhere (self);
-  else
-    pc_prober_probe_all (self);
+/* Both GNetworkMonitor and the rtnetlink view agree there is a network. */
+gboolean
+pc_prober_get_network_available (PcProber *self)
+{
+  g_return_val_if_fail (PC_IS_PROBER (self), TRUE);
+
+  return self->network_available;
 }
 
 static void
@@ -742,6 +782,7 @@ pc_prober_dispose (GObject *object)
     pc_local_proxy_stop (self->local_proxy);
   g_clear_object (&self->local_proxy);
   g_clear_object (&self->tunnel);
+  g_clear_object (&self->network_watch);
   g_clear_object (&self->session);
   g_clear_object (&self->edge_database);
   g_clear_object (&self->private_database);
@@ -771,12 +812,21 @@ pc_prober_class_init (PcProberClass *klass)
 
   object_class->dispose = pc_prober_dispose;
   object_class->finalize = pc_prober_finalize;
+
+  /* pc_prober_get_network_available() changed. */
+  signals[NETWORK_CHANGED] =
+    g_signal_new ("network-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
 pc_prober_init (PcProber *self)
 {
   self->network_available = TRUE;
+  self->monitor_available = TRUE;
 }
 
 PcProber *
@@ -791,5 +841,10 @@ pc_prober_new (PcModule       **modules,
   self->held = held;
   self->sysroot = g_strdup (sysroot);
   self->state_dir = g_strdup (state_dir);
+
+  self->network_watch = pc_network_watch_new ();
+  self->network_available = pc_network_watch_get_usable (self->network_watch);
+  g_signal_connect_object (self->network_watch, "notify::usable",
+                           G_CALLBACK (on_network_watch_usable_cb), self, G_CONNECT_SWAPPED);
   return self;
 }

@@ -26,6 +26,7 @@ void        pc_prober_probe                 (PcProber         *self,
 void        pc_prober_probe_all             (PcProber         *self);
 void        pc_prober_set_network_available (PcProber         *self,
                                              gboolean          available);
+gboolean    pc_prober_get_network_available (PcProber         *self);
 const char *pc_prober_get_network_type      (PcProber         *self);
 
 G_END_DECLS

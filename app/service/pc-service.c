@@ -1070,13 +1070,14 @@ pc_service_reload_policy (PcService  *self,
 /* --- network --- */
 
 static void
-on_network_changed_cb (PcService       *self,
-                       gboolean         available,
-                       GNetworkMonitor *monitor)
+pc_service_update_network (PcService *self)
 {
+  GNetworkMonitor *monitor = self->network_monitor;
   const char *network;
 
-  if (!available)
+  /* The prober adds its rtnetlink view (a default route on a link that is
+   * up) to what GNetworkMonitor says. */
+  if (!g_network_monitor_get_network_available (monitor) || !pc_prober_get_network_available (self->prober))
     network = "none";
   else
     switch (g_network_monitor_get_connectivity (monitor))
@@ -1099,9 +1100,26 @@ on_network_changed_cb (PcService       *self,
       g_message ("Network is %s", network);
       pc_dbus_manager_set_network (self->manager, network);
     }
+}
 
+static void
+on_network_changed_cb (PcService       *self,
+                       gboolean         available,
+                       GNetworkMonitor *monitor)
+{
   /* network-error at once; everything else is probed again. */
   pc_prober_set_network_available (self->prober, available);
+  pc_service_update_network (self);
+}
+
+static void
+on_prober_network_changed_cb (PcService *self,
+                              PcProber  *prober)
+{
+  g_assert (PC_IS_SERVICE (self));
+  g_assert (PC_IS_PROBER (prober));
+
+  pc_service_update_network (self);
 }
 
 /* --- bus --- */
@@ -1262,6 +1280,8 @@ pc_service_start (PcService  *self,
       self->network_monitor = g_object_ref (g_network_monitor_get_default ());
       g_signal_connect_object (self->network_monitor, "network-changed",
                                G_CALLBACK (on_network_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->prober, "network-changed",
+                               G_CALLBACK (on_prober_network_changed_cb), self, G_CONNECT_SWAPPED);
       on_network_changed_cb (self, g_network_monitor_get_network_available (self->network_monitor),
                              self->network_monitor);
     }

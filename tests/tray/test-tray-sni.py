@@ -187,6 +187,8 @@ def test_click_open_browser():
     desktop.click('Open Browser')
     desktop.wait_until(lambda: url in desktop.browser_urls(), 10,
                        'the browser never got the portal URL')
+    check_equal(set(desktop.browser_gdk_gl()), {'unset'},
+                'the browser inherited the tray’s GDK_GL=disable')
 
     # A portal address that is not a web address is never offered.
     desktop.set_module_property('internet_security', 'PortalUrl',

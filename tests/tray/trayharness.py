@@ -20,6 +20,7 @@ Needs /usr/bin/python3 (python3-gi).
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -209,7 +210,9 @@ class Desktop:
         os.makedirs(apps, exist_ok=True)
         script = os.path.join(self.tmp, 'browser.sh')
         with open(script, 'w') as f:
-            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{self.browser_log}"\n')
+            # Also records GDK_GL, which the tray must not pass on.
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{self.browser_log}"\n'
+                    f'printf "%s\\n" "${{GDK_GL-unset}}" >> "{self.browser_log}.env"\n')
         os.chmod(script, 0o755)
         with open(os.path.join(apps, 'pc-test-browser.desktop'), 'w') as f:
             f.write('[Desktop Entry]\nType=Application\nName=Test Browser\n'
@@ -245,6 +248,10 @@ class Desktop:
         with open(path, 'w') as f:
             json.dump(profile, f)
         return path
+
+    def browser_gdk_gl(self):
+        with open(self.browser_log + '.env') as f:
+            return [line.strip() for line in f]
 
     def browser_urls(self):
         try:
@@ -431,7 +438,9 @@ class Desktop:
         env = self.env()
         env.update(extra_env or {})
         self.tray_log = os.path.join(self.tmp, 'tray.log')
-        self.tray = self._spawn([TRAY], 'tray.log', env=env)
+        # PC_TRAY_WRAPPER="valgrind --leak-check=full" (or heaptrack) to profile it.
+        wrapper = shlex.split(os.environ.get('PC_TRAY_WRAPPER', ''))
+        self.tray = self._spawn(wrapper + [TRAY], 'tray.log', env=env)
         return self.tray
 
     def tray_output(self):

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "pc-client.h"
+#include "pc-error.h"
 #include "pc-util.h"
 
 /*
@@ -384,6 +385,9 @@ static void
 pc_client_class_init (PcClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* Register the io.github.Portcullis1.Error names before any reply. */
+  (void) pc_error_quark ();
 
   object_class->constructed = pc_client_constructed;
   object_class->dispose = pc_client_dispose;

@@ -128,6 +128,10 @@ pc_module_new (PcModuleKind kind)
   self = g_object_new (PC_TYPE_MODULE, NULL);
   self->kind = kind;
   pc_dbus_module_set_kind (PC_DBUS_MODULE (self), pc_module_kind_to_string (kind));
+  /* Strings are never NULL on the bus; clients need not check. */
+  pc_dbus_module_set_portal_url (PC_DBUS_MODULE (self), "");
+  pc_dbus_module_set_server (PC_DBUS_MODULE (self), "");
+  pc_dbus_module_set_client_address (PC_DBUS_MODULE (self), "");
   pc_module_update (self);
 
   return self;

@@ -350,6 +350,52 @@ on_module_handle_retry_cb (PcService             *self,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Login and Authenticate with an identity provider: both answer with the
+ * device flow's verification URL (DESIGN §5). */
+typedef struct
+{
+  PcService             *self;
+  GDBusMethodInvocation *invocation;
+  PcDbusModule          *module;      /* NULL for Login */
+} SignIn;
+
+static void
+on_signed_in_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SignIn *sign_in = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = pc_prober_sign_in_finish (sign_in->self->prober, result, &error);
+
+  if (url == NULL)
+    g_dbus_method_invocation_return_error (sign_in->invocation, PC_ERROR, PC_ERROR_FAILED,
+                                           "Cannot start signing in with your organization's "
+                                           "identity provider: %s", error->message);
+  else if (sign_in->module != NULL)
+    pc_dbus_module_complete_authenticate (sign_in->module, sign_in->invocation, url);
+  else
+    pc_dbus_manager_complete_login (sign_in->self->manager, sign_in->invocation, url);
+
+  g_clear_object (&sign_in->module);
+  g_object_unref (sign_in->self);
+  g_free (sign_in);
+}
+
+static void
+pc_service_sign_in (PcService             *self,
+                    const char            *user,
+                    GDBusMethodInvocation *invocation,
+                    PcDbusModule          *module)
+{
+  SignIn *sign_in = g_new0 (SignIn, 1);
+
+  sign_in->self = g_object_ref (self);
+  sign_in->invocation = invocation;
+  sign_in->module = module ? g_object_ref (module) : NULL;
+  pc_prober_sign_in_async (self->prober, user, NULL, on_signed_in_cb, sign_in);
+}
+
 static gboolean
 on_module_handle_authenticate_cb (PcService             *self,
                                   GDBusMethodInvocation *invocation,
@@ -359,6 +405,13 @@ on_module_handle_authenticate_cb (PcService             *self,
     {
       g_dbus_method_invocation_return_error (invocation, PC_ERROR, PC_ERROR_FAILED,
                                              "Nobody is logged in; log in first");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  /* With an identity provider, a new device flow and its page. */
+  if (self->prober != NULL && pc_prober_get_sign_in_needed (self->prober))
+    {
+      pc_service_sign_in (self, pc_state_get_user (self->state), invocation, PC_DBUS_MODULE (iface));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -408,6 +461,11 @@ on_manager_handle_login_cb (PcService             *self,
   pc_state_set_user (self->state, user);
   pc_service_apply_login (self);
   pc_service_probe_all (self);
+  if (self->prober != NULL && pc_prober_get_sign_in_needed (self->prober))
+    {
+      pc_service_sign_in (self, user, invocation, NULL);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   pc_dbus_manager_complete_login (iface, invocation, "");
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -421,6 +479,8 @@ on_manager_handle_logout_cb (PcService             *self,
   g_message ("User %s logged out", pc_state_get_user (self->state));
   pc_state_set_user (self->state, "");
   pc_service_apply_login (self);
+  if (self->prober != NULL)
+    pc_prober_sign_out (self->prober);
   pc_dbus_manager_complete_logout (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -1052,9 +1112,6 @@ pc_service_reload_policy (PcService  *self,
       return FALSE;
     }
 
-  for (const char * const *w = pc_profile_get_warnings (profile); w && *w; w++)
-    g_warning ("%s", *w);
-
   g_mutex_lock (&self->policy_lock);
   g_set_object (&self->profile, profile);
   g_mutex_unlock (&self->policy_lock);
@@ -1222,8 +1279,6 @@ pc_service_start (PcService  *self,
   self->profile = pc_profile_new_from_file (self->profile_path, error);
   if (self->profile == NULL)
     return FALSE;
-  for (const char * const *w = pc_profile_get_warnings (self->profile); w && *w; w++)
-    g_warning ("%s", *w);
 
   if (!self->testing)
     {
@@ -1300,6 +1355,8 @@ pc_service_dispose (GObject *object)
 {
   PcService *self = PC_SERVICE (object);
 
+  if (self->state != NULL)
+    pc_state_flush (self->state);
   g_clear_handle_id (&self->owner_id, g_bus_unown_name);
   if (self->manager != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));

@@ -32,6 +32,7 @@ struct _PcState
 
   gboolean     saving;
   gboolean     dirty;
+  gboolean     flushing;
 };
 
 G_DEFINE_FINAL_TYPE (PcState, pc_state, G_TYPE_OBJECT)
@@ -190,7 +191,7 @@ on_state_written_cb (GObject      *source,
     g_warning ("Cannot save the service state to %s: %s", self->path, error->message);
 
   self->saving = FALSE;
-  if (self->dirty)
+  if (self->dirty && !self->flushing)
     pc_state_write_async (self);
 }
 
@@ -219,6 +220,27 @@ pc_state_save (PcState *self)
     self->dirty = TRUE;
   else
     pc_state_write_async (self);
+}
+
+/*
+ * Before the process exits: lets a write in flight land, then writes
+ * what changed since, so the last change is not lost nor overwritten.
+ */
+void
+pc_state_flush (PcState *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PC_IS_STATE (self));
+
+  self->flushing = TRUE;
+  while (self->saving)
+    g_main_context_iteration (NULL, TRUE);
+  self->flushing = FALSE;
+
+  if (self->dirty && !pc_state_save_sync (self, &error))
+    g_warning ("Cannot save the service state to %s: %s", self->path, error->message);
+  self->dirty = FALSE;
 }
 
 /* For the moment before the process re-executes itself. */

@@ -16,6 +16,7 @@ const char *pc_state_get_path           (PcState       *self);
 gboolean    pc_state_load               (PcState       *self,
                                          GError       **error);
 void        pc_state_save               (PcState       *self);
+void        pc_state_flush              (PcState       *self);
 gboolean    pc_state_save_sync          (PcState       *self,
                                          GError       **error);
 char       *pc_state_serialize          (PcState       *self);

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "pc-auth.h"
 #include "pc-local-proxy.h"
 #include "pc-network-watch.h"
 #include "pc-probe.h"
@@ -31,6 +32,7 @@ typedef enum
 {
   CHECK_RESCUE,
   CHECK_PORTAL,
+  CHECK_AUTH,
   CHECK_TUNNEL,
   CHECK_DR,
   CHECK_EDGE,
@@ -59,6 +61,7 @@ struct _PcProber
   SoupSession     *session;
   PcLocalProxy    *local_proxy;
   PcNetworkWatch  *network_watch;
+  PcAuth          *auth;
   PcTunnel        *tunnel;
   PcProbeResult   *tunnel_problem;
   Round           *rounds[PC_N_MODULES];
@@ -495,6 +498,7 @@ start_round (PcProber     *self,
                                  round->cancellable, on_portal_checked_cb, round);
         }
 
+      round->found[CHECK_AUTH] = pc_auth_dup_problem (self->auth, TRUE);
       round->found[CHECK_TUNNEL] = tunnel_check (self);
 
       if (dr_url != NULL)
@@ -509,6 +513,7 @@ start_round (PcProber     *self,
     }
   else if (kind == PC_MODULE_PRIVATE_ACCESS)
     {
+      round->found[CHECK_AUTH] = pc_auth_dup_problem (self->auth, FALSE);
       edge = pc_profile_get_string (self->profile, "private_access.edge");
       database = self->private_database;
     }
@@ -737,6 +742,7 @@ pc_prober_set_profile (PcProber  *self,
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   self->session = pc_probe_http_session_new (self->extra_roots, PROBE_TIMEOUT_S);
+  pc_auth_set_profile (self->auth, profile, self->extra_roots);
 
   /* The tunnel follows the profile: a local proxy or a tun device. */
   if (self->local_proxy != NULL)
@@ -761,6 +767,62 @@ pc_prober_set_profile (PcProber  *self,
                                              on_interval_cb, self);
 }
 
+static void
+on_auth_changed_cb (PcProber *self,
+                    PcAuth   *auth)
+{
+  g_assert (PC_IS_PROBER (self));
+  g_assert (PC_IS_AUTH (auth));
+
+  /* The sign-in concerns Internet Security and Private Access. */
+  probe_module (self, PC_MODULE_INTERNET_SECURITY);
+  probe_module (self, PC_MODULE_PRIVATE_ACCESS);
+}
+
+/* Does signing in take a trip to the identity provider's page? */
+gboolean
+pc_prober_get_sign_in_needed (PcProber *self)
+{
+  g_return_val_if_fail (PC_IS_PROBER (self), FALSE);
+
+  return pc_auth_get_state (self->auth) != PC_AUTH_NOT_NEEDED;
+}
+
+/* Login / Authenticate: starts the device flow for @user; finishes with
+ * the verification URL for the user's browser. */
+void
+pc_prober_sign_in_async (PcProber            *self,
+                         const char          *user,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (PC_IS_PROBER (self));
+
+  pc_auth_start_async (self->auth, user, cancellable, callback, user_data);
+}
+
+char *
+pc_prober_sign_in_finish (PcProber      *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (PC_IS_PROBER (self), NULL);
+
+  return pc_auth_start_finish (self->auth, result, error);
+}
+
+/* Logout: the token goes, and the modules are looked at again (nobody
+ * logged in: nothing to report). */
+void
+pc_prober_sign_out (PcProber *self)
+{
+  g_return_if_fail (PC_IS_PROBER (self));
+
+  pc_auth_forget (self->auth);
+  pc_prober_probe_all (self);
+}
+
 const char *
 pc_prober_get_network_type (PcProber *self)
 {
@@ -783,6 +845,7 @@ pc_prober_dispose (GObject *object)
   g_clear_object (&self->local_proxy);
   g_clear_object (&self->tunnel);
   g_clear_object (&self->network_watch);
+  g_clear_object (&self->auth);
   g_clear_object (&self->session);
   g_clear_object (&self->edge_database);
   g_clear_object (&self->private_database);
@@ -841,6 +904,9 @@ pc_prober_new (PcModule       **modules,
   self->held = held;
   self->sysroot = g_strdup (sysroot);
   self->state_dir = g_strdup (state_dir);
+
+  self->auth = pc_auth_new (state_dir);
+  g_signal_connect_object (self->auth, "changed", G_CALLBACK (on_auth_changed_cb), self, G_CONNECT_SWAPPED);
 
   self->network_watch = pc_network_watch_new ();
   self->network_available = pc_network_watch_get_usable (self->network_watch);

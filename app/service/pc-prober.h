@@ -27,6 +27,16 @@ void        pc_prober_probe_all             (PcProber         *self);
 void        pc_prober_set_network_available (PcProber         *self,
                                              gboolean          available);
 gboolean    pc_prober_get_network_available (PcProber         *self);
+gboolean    pc_prober_get_sign_in_needed    (PcProber         *self);
+void        pc_prober_sign_in_async         (PcProber         *self,
+                                             const char       *user,
+                                             GCancellable     *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer          user_data);
+char       *pc_prober_sign_in_finish        (PcProber         *self,
+                                             GAsyncResult     *result,
+                                             GError          **error);
+void        pc_prober_sign_out              (PcProber         *self);
 const char *pc_prober_get_network_type      (PcProber         *self);
 
 G_END_DECLS

@@ -53,12 +53,19 @@ def free_port():
     return sock.getsockname()[1]
 
 
+# Sign-ins complete by themselves unless a test says otherwise, and the
+# device flow polls every second.
+LAB_DEFAULTS = ('--auto-approve', '--interval', '1')
+
+
 class Lab:
   """tests/lab/lab.py in a temporary directory."""
 
   def __init__(self, directory, *args):
     self.directory = os.path.join(directory, 'lab')
     os.makedirs(self.directory)
+    if not args:
+      args = LAB_DEFAULTS
     self.process = subprocess.Popen([sys.executable, LAB, 'serve', '--dir', self.directory, '--quiet', *args],
                                     stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
     line = self.process.stdout.readline()
@@ -67,13 +74,19 @@ class Lab:
     self.info = json.loads(line)
     self.control = self.info['control_url']
 
-  def fault(self, name, on=True):
-    request = urllib.request.Request(f'{self.control}/fault/{name}', method='POST',
-                                     data=json.dumps({'on': on}).encode(),
+  def control_call(self, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f'{self.control}{path}', method=method, data=data,
                                      headers={'Content-Type': 'application/json'})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=10) as response:
-      check_equal(json.load(response), {name: on}, f'lab fault {name}')
+      return json.load(response)
+
+  def fault(self, name, on=True):
+    check_equal(self.control_call('POST', f'/fault/{name}', {'on': on}), {name: on}, f'lab fault {name}')
+
+  def state(self):
+    return self.control_call('GET', '/state')
 
   def profile(self, direct=False, **changes):
     """The lab's profile with dotted-key changes, written beside it."""
@@ -113,8 +126,8 @@ def write_profile(directory, name, profile):
 class Service:
   """portcullisd --session on the private bus, logged in as "demo"."""
 
-  def __init__(self, directory, profile, sysroot=None, env=None, login=True):
-    self.state_dir = tempfile.mkdtemp(dir=directory, prefix='state-')
+  def __init__(self, directory, profile, sysroot=None, env=None, login=True, state_dir=None):
+    self.state_dir = state_dir or tempfile.mkdtemp(dir=directory, prefix='state-')
     self.log_path = os.path.join(self.state_dir, 'portcullisd.log')
     argv = [PORTCULLISD, '--session', '--profile', profile, '--state-dir', self.state_dir]
     if sysroot:
@@ -126,8 +139,9 @@ class Service:
     self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=environment)
     self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
     wait_for(lambda: self._has_owner(), 10, 'portcullisd on the bus')
+    self.login_url = None
     if login:
-      self.manager_call('Login', GLib.Variant('(s)', ('demo',)))
+      self.login_url = self.manager_call('Login', GLib.Variant('(s)', ('demo',)))[0]
 
   def _has_owner(self):
     if self.process.poll() is not None:

@@ -5,7 +5,9 @@ loopback: every code the lab's faults produce, each asserted with its
 ErrorDetail and FailMode, and cleared when the fault is switched off."""
 
 import os
+import shutil
 import socket
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -265,6 +267,54 @@ def local_proxy_forwards(lab, service):
     raise
 
 
+class Tinyproxy:
+  """Debian's tinyproxy on loopback, with or without Basic authentication."""
+
+  def __init__(self, directory, port, basic_auth):
+    self.config = os.path.join(directory, f'tinyproxy-{port}.conf')
+    with open(self.config, 'w') as file:
+      file.write(f'Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\n'
+                 f'LogFile "{directory}/tinyproxy.log"\nLogLevel Info\nDisableViaHeader Yes\n')
+      if basic_auth:
+        file.write('BasicAuth portcullis s3cret\n')
+    self.process = subprocess.Popen([shutil.which('tinyproxy') or '/usr/bin/tinyproxy', '-d', '-c', self.config],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: self._accepts(port), 10, 'tinyproxy listening')
+
+  def _accepts(self, port):
+    check(self.process.poll() is None, f'tinyproxy exited with {self.process.returncode}')
+    try:
+      socket.create_connection(('127.0.0.1', port), timeout=1).close()
+      return True
+    except OSError:
+      return False
+
+  def stop(self):
+    self.process.terminate()
+    self.process.wait(10)
+
+
+def tinyproxy_407(directory, lab):
+  port = free_port()
+  proxy = Tinyproxy(directory, port, basic_auth=True)
+  service = Service(directory, lab.profile(internet_security__upstream_proxy=f'http://127.0.0.1:{port}'))
+  try:
+    state = service.wait_error(IS, 'chaining-authentication-error')
+    check_equal(state['ErrorDetail'],
+                f'HTTP 407 Proxy Authentication Required from the upstream proxy 127.0.0.1:{port}', 'ErrorDetail')
+    check_equal(state['FailMode'], '', 'FailMode')
+    check_equal(service.get(IS, 'AuthStatus'), 'error', 'AuthStatus')
+
+    # The proxy stops asking for credentials.
+    proxy.stop()
+    proxy = Tinyproxy(directory, port, basic_auth=False)
+    service.retry(IS)
+    service.wait_error(IS, '')
+  finally:
+    proxy.stop()
+    service.stop()
+
+
 TESTS = [
   ('all modules on against a healthy lab', with_service(all_on)),
   ('edge down, direct: connection-error with the errno', with_service(edge_down_direct, direct=True)),
@@ -272,6 +322,7 @@ TESTS = [
   ('edge with a certificate from another CA: connection-error', with_service(edge_wrong_cert, direct=True)),
   ('private edge from another CA: untrusted-root-cert', with_service(private_wrong_cert)),
   ('upstream proxy answers 407: chaining-authentication-error', with_service(chaining_407)),
+  ('tinyproxy with BasicAuth answers 407: chaining-authentication-error', with_lab(tinyproxy_407)),
   ('disaster recovery active: safe-mode', with_service(dr_active)),
   ('DX server down after registration: server-error', with_service(dx_server_error)),
   ('DX server down from the start: installation-error', with_lab(dx_installation_error)),

@@ -497,7 +497,7 @@ pc_service_reexec (PcService *self)
 
   execv ("/proc/self/exe", self->argv);
 
-  g_critical ("Cannot restart the service: %s", g_strerror (errno));
+  g_warning ("Cannot restart the service: %s", g_strerror (errno));
   g_signal_emit (self, signals[QUIT], 0, 1);
 }
 
@@ -1233,12 +1233,12 @@ on_name_lost_cb (GDBusConnection *connection,
   PcService *self = user_data;
 
   if (connection == NULL)
-    g_critical ("Cannot connect to the %s bus",
-                self->bus_type == G_BUS_TYPE_SYSTEM ? "system" : "session");
+    g_warning ("Cannot connect to the %s bus",
+               self->bus_type == G_BUS_TYPE_SYSTEM ? "system" : "session");
   else if (!self->name_acquired)
-    g_critical ("Cannot own %s: another portcullisd is already running", name);
+    g_warning ("Cannot own %s: another portcullisd is already running", name);
   else
-    g_critical ("Lost the bus name %s", name);
+    g_warning ("Lost the bus name %s", name);
 
   g_signal_emit (self, signals[QUIT], 0, 1);
 }

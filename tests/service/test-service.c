@@ -42,6 +42,24 @@ make_hash (const char *password)
   return g_strdup (crypt_rn (password, salt, &data, sizeof data));
 }
 
+/* A port nothing listens on now, for the service's local proxy. */
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Modules with nothing to probe (no edge, DX server, portal or DR URL),
+ * so they are on once a user logs in: these tests are about the Manager
+ * and Module methods; the probe suites test detection. */
 static void
 write_profile (Fixture    *fixture,
                const char *extra)
@@ -50,10 +68,11 @@ write_profile (Fixture    *fixture,
     "{\n"
     "  \"name\": \"Test Policy\",\n"
     "  \"support\": { \"contact\": \"Help Desk\", \"url\": \"https://help.example/\" },\n"
-    "  \"internet_security\": { \"edge\": \"127.0.0.1:9\" },\n"
-    "  \"private_access\": { \"edge\": \"127.0.0.1:9\" },\n"
-    "  \"digital_experience\": { \"server_url\": \"https://127.0.0.1:9/\" }%s%s\n"
-    "}\n", extra ? ",\n  " : "", extra ? extra : "");
+    "  \"probe_interval_s\": 3600,\n"
+    "  \"internet_security\": { \"local_proxy\": \"127.0.0.1:%u\" },\n"
+    "  \"private_access\": { },\n"
+    "  \"digital_experience\": { }%s%s\n"
+    "}\n", free_port (), extra ? ",\n  " : "", extra ? extra : "");
 
   g_assert_true (g_file_set_contents (fixture->profile, json, -1, NULL));
 }
@@ -550,7 +569,7 @@ test_update_policy (Fixture       *fixture,
 
   /* A good one takes effect, modules follow. */
   g_assert_true (g_file_set_contents (fixture->profile,
-                                      "{\"name\": \"Narrow\", \"internet_security\": {\"edge\": \"127.0.0.1:9\"},"
+                                      "{\"name\": \"Narrow\", \"internet_security\": {},"
                                       " \"user_access\": {\"restart_service\": false}}",
                                       -1, NULL));
   g_assert_true (pc_dbus_manager_call_update_policy_sync (fixture->manager, NULL, &error));

@@ -12,6 +12,7 @@ import os
 import pty
 import select
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -37,6 +38,12 @@ COMMAND_TIMEOUT = 20
 
 NOT_RUNNING = ('portcullisctl: the Portcullis service is not running '
                '(io.github.Portcullis1 is not on the session bus)\n')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 class Failure(Exception):
@@ -132,11 +139,12 @@ class Harness:
             },
             'probe_interval_s': 3600,
             'fail_close': True,
-            'internet_security': {'enabled': True, 'edge': '127.0.0.1:9',
-                                  'tunnel': 'proxy'},
-            'private_access': {'enabled': True, 'edge': '127.0.0.1:9'},
-            'digital_experience': {'enabled': True,
-                                   'server_url': 'https://127.0.0.1:9/dx'},
+            # No edge, portal, DX server or DR to probe: only the Testing
+            # interface sets problems. The local proxy gets a free port.
+            'internet_security': {'enabled': True, 'tunnel': 'proxy',
+                                  'local_proxy': '127.0.0.1:%d' % free_port()},
+            'private_access': {'enabled': True},
+            'digital_experience': {'enabled': True},
         }
         path = os.path.join(self.tmp.name, 'profile.json')
         with open(path, 'w') as f:

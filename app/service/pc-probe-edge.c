@@ -198,7 +198,8 @@ edge_start_tls (GTask     *task,
     }
 
   /* The profile's CA is a pin: the system roots do not count here. */
-  g_tls_connection_set_database (G_TLS_CONNECTION (data->tls), data->database);
+  if (data->database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (data->tls), data->database);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (data->tls), G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_handshake_done_cb, task);
 }

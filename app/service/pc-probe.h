@@ -129,4 +129,18 @@ void           pc_rescue_check_async     (const char           *sysroot,
 char          *pc_rescue_check_finish    (GAsyncResult         *result,
                                           GError              **error);
 
+/* pc-trusted-network.c: do the profile's trusted-network criteria all
+ * hold here? (a DNS search domain of <sysroot>/etc/resolv.conf, host
+ * names resolving to their expected addresses). FALSE without criteria;
+ * @reason says what matched or what did not. */
+void           pc_trusted_network_check_async  (const char * const   *search_domains,
+                                                GHashTable           *resolve,
+                                                const char           *sysroot,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean       pc_trusted_network_check_finish (GAsyncResult         *result,
+                                                char                **reason,
+                                                GError              **error);
+
 G_END_DECLS

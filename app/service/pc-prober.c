@@ -57,7 +57,9 @@ struct _PcProber
   GTlsDatabase    *edge_database;       /* internet_security.ca_file */
   GTlsDatabase    *private_database;    /* private_access.root_ca_file */
   GTlsDatabase    *extra_roots;         /* ca_file, beside the system's */
-  char            *database_error;      /* a CA file that cannot be used */
+  char            *edge_database_error;     /* why a CA file cannot be used */
+  char            *private_database_error;
+  gboolean         trusted;             /* NetworkType: trusted */
   SoupSession     *session;
   PcLocalProxy    *local_proxy;
   PcNetworkWatch  *network_watch;
@@ -192,7 +194,7 @@ update_local_proxy_mode (PcProber   *self,
     return;
   if (g_strcmp0 (fail_mode, "fail-close") == 0)
     mode = PC_LOCAL_PROXY_BLOCK;
-  else if (g_strcmp0 (fail_mode, "fail-open") == 0)
+  else if (g_strcmp0 (fail_mode, "fail-open") == 0 || self->trusted)
     mode = PC_LOCAL_PROXY_DIRECT;
   pc_local_proxy_set_mode (self->local_proxy, mode);
 }
@@ -466,13 +468,105 @@ tunnel_check (PcProber *self)
 }
 
 static void
+start_edge_check (PcProber     *self,
+                  Round        *round,
+                  const char   *edge,
+                  GTlsDatabase *database,
+                  const char   *database_error,
+                  const char   *upstream)
+{
+  if (edge == NULL)
+    return;
+
+  pc_dbus_module_set_server (PC_DBUS_MODULE (round->module), edge);
+  if (database_error != NULL)
+    {
+      round->found[CHECK_EDGE] = pc_probe_result_new ("connection-error", database_error);
+      return;
+    }
+
+  round->pending++;
+  pc_probe_edge_async (edge, database, upstream, PROBE_TIMEOUT_S, round->cancellable,
+                       on_edge_checked_cb, round);
+}
+
+static void
+start_internet_security_checks (PcProber *self,
+                                Round    *round)
+{
+  const char *probe_url = pc_profile_get_string (self->profile, "captive_portal.probe_url");
+  const char *dr_url = pc_profile_get_string (self->profile, "disaster_recovery.status_url");
+
+  round->found[CHECK_AUTH] = pc_auth_dup_problem (self->auth, TRUE);
+  /* The local proxy serves either way: through the edge, or direct. */
+  round->found[CHECK_TUNNEL] = tunnel_check (self);
+
+  /* On the organization's own network Internet Security is on without
+   * tunnelling: nothing of the way out is ours to check. */
+  if (self->trusted)
+    return;
+
+  round->pending++;
+  pc_rescue_check_async (self->sysroot, round->cancellable, on_rescue_checked_cb, round);
+
+  if (probe_url != NULL && pc_profile_get_int (self->profile, "captive_portal.fail_open_minutes") > 0)
+    {
+      round->pending++;
+      pc_probe_portal_async (self->session, probe_url,
+                             pc_profile_get_int (self->profile, "captive_portal.expected_status"),
+                             round->cancellable, on_portal_checked_cb, round);
+    }
+
+  if (dr_url != NULL)
+    {
+      round->pending++;
+      pc_probe_dr_async (self->session, dr_url, round->cancellable, on_dr_checked_cb, round);
+    }
+
+  start_edge_check (self, round, pc_profile_get_string (self->profile, "internet_security.edge"),
+                    self->edge_database, self->edge_database_error,
+                    pc_profile_get_string (self->profile, "internet_security.upstream_proxy"));
+}
+
+static void
+on_trust_checked_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Round *round = user_data;
+  PcProber *self = round->self;
+  g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean trusted;
+
+  trusted = pc_trusted_network_check_finish (result, &reason, &error);
+  if (error == NULL && self->rounds[round->kind] == round)
+    {
+      if (trusted != self->trusted)
+        {
+          self->trusted = trusted;
+          g_message ("%s network: %s", trusted ? "Trusted" : "Not a trusted", reason);
+          g_signal_emit (self, signals[NETWORK_CHANGED], 0);
+        }
+      start_internet_security_checks (self, round);
+    }
+  round_release (round);
+}
+
+static gboolean
+has_trust_criteria (PcProber *self)
+{
+  const char * const *domains = pc_profile_get_strv (self->profile, "trusted_network.dns_search_domains");
+
+  return (domains != NULL && domains[0] != NULL) ||
+         g_hash_table_size (pc_profile_get_resolve_table (self->profile)) > 0;
+}
+
+static void
 start_round (PcProber     *self,
              PcModuleKind  kind)
 {
   Round *round;
-  const char *edge = NULL;
-  GTlsDatabase *database = NULL;
-  const char *upstream = NULL;
 
   round_cancel (self, kind);
   round = round_new (self, kind);
@@ -484,38 +578,29 @@ start_round (PcProber     *self,
 
   if (kind == PC_MODULE_INTERNET_SECURITY)
     {
-      const char *probe_url = pc_profile_get_string (self->profile, "captive_portal.probe_url");
-      const char *dr_url = pc_profile_get_string (self->profile, "disaster_recovery.status_url");
-
-      round->pending++;
-      pc_rescue_check_async (self->sysroot, round->cancellable, on_rescue_checked_cb, round);
-
-      if (probe_url != NULL && pc_profile_get_int (self->profile, "captive_portal.fail_open_minutes") > 0)
+      /* Whether the network is trusted decides which checks follow. */
+      if (has_trust_criteria (self))
         {
           round->pending++;
-          pc_probe_portal_async (self->session, probe_url,
-                                 pc_profile_get_int (self->profile, "captive_portal.expected_status"),
-                                 round->cancellable, on_portal_checked_cb, round);
+          pc_trusted_network_check_async (pc_profile_get_strv (self->profile, "trusted_network.dns_search_domains"),
+                                          pc_profile_get_resolve_table (self->profile), self->sysroot,
+                                          round->cancellable, on_trust_checked_cb, round);
         }
-
-      round->found[CHECK_AUTH] = pc_auth_dup_problem (self->auth, TRUE);
-      round->found[CHECK_TUNNEL] = tunnel_check (self);
-
-      if (dr_url != NULL)
+      else
         {
-          round->pending++;
-          pc_probe_dr_async (self->session, dr_url, round->cancellable, on_dr_checked_cb, round);
+          if (self->trusted)
+            {
+              self->trusted = FALSE;
+              g_signal_emit (self, signals[NETWORK_CHANGED], 0);
+            }
+          start_internet_security_checks (self, round);
         }
-
-      edge = pc_profile_get_string (self->profile, "internet_security.edge");
-      database = self->edge_database;
-      upstream = pc_profile_get_string (self->profile, "internet_security.upstream_proxy");
     }
   else if (kind == PC_MODULE_PRIVATE_ACCESS)
     {
       round->found[CHECK_AUTH] = pc_auth_dup_problem (self->auth, FALSE);
-      edge = pc_profile_get_string (self->profile, "private_access.edge");
-      database = self->private_database;
+      start_edge_check (self, round, pc_profile_get_string (self->profile, "private_access.edge"),
+                        self->private_database, self->private_database_error, NULL);
     }
   else if (kind == PC_MODULE_DIGITAL_EXPERIENCE)
     {
@@ -525,19 +610,6 @@ start_round (PcProber     *self,
         {
           round->pending++;
           pc_probe_dx_async (self->session, server_url, round->cancellable, on_dx_checked_cb, round);
-        }
-    }
-
-  if (edge != NULL)
-    {
-      pc_dbus_module_set_server (PC_DBUS_MODULE (round->module), edge);
-      if (self->database_error != NULL && database == NULL)
-        round->found[CHECK_EDGE] = pc_probe_result_new ("connection-error", self->database_error);
-      else
-        {
-          round->pending++;
-          pc_probe_edge_async (edge, database, upstream, PROBE_TIMEOUT_S, round->cancellable,
-                               on_edge_checked_cb, round);
         }
     }
 
@@ -698,8 +770,9 @@ on_local_proxy_traffic_cb (PcProber     *self,
 }
 
 static GTlsDatabase *
-load_database (PcProber   *self,
-               const char *key)
+load_database (PcProber    *self,
+               const char  *key,
+               char       **database_error)
 {
   const char *path = pc_profile_get_string (self->profile, key);
   g_autoptr(GError) error = NULL;
@@ -713,8 +786,11 @@ load_database (PcProber   *self,
   if (database == NULL)
     {
       g_warning ("Cannot use %s = %s: %s", key, path, error->message);
-      g_free (self->database_error);
-      self->database_error = g_strdup_printf ("%s: %s", path, error->message);
+      if (database_error != NULL)
+        {
+          g_free (*database_error);
+          *database_error = g_strdup_printf ("%s: %s", path, error->message);
+        }
     }
   return database;
 }
@@ -730,13 +806,15 @@ pc_prober_set_profile (PcProber  *self,
     round_cancel (self, i);
 
   g_set_object (&self->profile, profile);
-  g_clear_pointer (&self->database_error, g_free);
+  g_clear_pointer (&self->edge_database_error, g_free);
+  g_clear_pointer (&self->private_database_error, g_free);
   g_clear_object (&self->edge_database);
   g_clear_object (&self->private_database);
   g_clear_object (&self->extra_roots);
-  self->edge_database = load_database (self, "internet_security.ca_file");
-  self->private_database = load_database (self, "private_access.root_ca_file");
-  self->extra_roots = load_database (self, "ca_file");
+  self->edge_database = load_database (self, "internet_security.ca_file", &self->edge_database_error);
+  self->private_database = load_database (self, "private_access.root_ca_file",
+                                          &self->private_database_error);
+  self->extra_roots = load_database (self, "ca_file", NULL);
 
   if (self->session != NULL)
     soup_session_abort (self->session);
@@ -823,12 +901,13 @@ pc_prober_sign_out (PcProber *self)
   pc_prober_probe_all (self);
 }
 
+/* NetworkType: "trusted" when the profile's criteria all hold. */
 const char *
 pc_prober_get_network_type (PcProber *self)
 {
   g_return_val_if_fail (PC_IS_PROBER (self), "off-trusted");
 
-  return "off-trusted";
+  return self->trusted ? "trusted" : "off-trusted";
 }
 
 static void
@@ -862,7 +941,8 @@ pc_prober_finalize (GObject *object)
 
   g_clear_pointer (&self->sysroot, g_free);
   g_clear_pointer (&self->state_dir, g_free);
-  g_clear_pointer (&self->database_error, g_free);
+  g_clear_pointer (&self->edge_database_error, g_free);
+  g_clear_pointer (&self->private_database_error, g_free);
   g_clear_pointer (&self->tunnel_problem, pc_probe_result_free);
 
   G_OBJECT_CLASS (pc_prober_parent_class)->finalize (object);

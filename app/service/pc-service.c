@@ -1157,6 +1157,10 @@ pc_service_update_network (PcService *self)
       g_message ("Network is %s", network);
       pc_dbus_manager_set_network (self->manager, network);
     }
+
+  if (g_strcmp0 (pc_dbus_manager_get_network_type (self->manager),
+                 pc_prober_get_network_type (self->prober)) != 0)
+    pc_dbus_manager_set_network_type (self->manager, pc_prober_get_network_type (self->prober));
 }
 
 static void

@@ -228,6 +228,64 @@ def no_network_at_start(directory, lab):
     subprocess.run(['ip', 'route', 'replace', 'default', 'via', '198.18.0.2', 'dev', NETNS_LINK])
 
 
+def trusted_network(directory, lab):
+  sysroot = os.path.join(directory, 'sysroot')
+  os.makedirs(os.path.join(sysroot, 'etc'))
+  resolv_conf = os.path.join(sysroot, 'etc', 'resolv.conf')
+  with open(resolv_conf, 'w') as file:
+    file.write('nameserver 127.0.0.53\nsearch lan corp.example.\n')
+  profile = lab.profile(direct=True, trusted_network__dns_search_domains=['corp.example'],
+                        trusted_network__resolve={'localhost': '127.0.0.1'})
+  service = Service(directory, profile, sysroot=sysroot)
+  proxy_port = lab.info['ports']['local_proxy']
+  try:
+    wait_for(lambda: service.get(None, 'NetworkType') == 'trusted', 5, 'NetworkType trusted')
+    service.wait_error(IS, '')
+    # No tunnel: the local proxy goes straight to the target.
+    answer = proxy_get(proxy_port, lab.info['urls']['web'] + '/bytes?n=7')
+    head, _, body = answer.partition(b'\r\n\r\n')
+    check(b' 200 ' in head.split(b'\r\n')[0] and len(body) == 7, f'direct answer: {answer[:300]!r}')
+    # Nor is the edge looked at.
+    lab.fault('edge-down')
+    service.retry(IS)
+    time.sleep(0.5)
+    check_equal(service.state(IS)['Error'], '', 'IS on a trusted network with the edge down')
+
+    # Another network: the search domain is gone.
+    with open(resolv_conf, 'w') as file:
+      file.write('nameserver 127.0.0.53\nsearch lan\n')
+    service.retry(IS)
+    state = service.wait_error(IS, 'connection-error')
+    check_equal(service.get(None, 'NetworkType'), 'off-trusted', 'NetworkType')
+    check('Connection refused' in state['ErrorDetail'], f'ErrorDetail: {state}')
+    lab.fault('edge-down', False)
+    service.retry(IS)
+    service.wait_error(IS, '')
+  finally:
+    service.stop()
+
+
+def trusted_network_needs_every_criterion(directory, lab):
+  sysroot = os.path.join(directory, 'sysroot')
+  os.makedirs(os.path.join(sysroot, 'etc'))
+  with open(os.path.join(sysroot, 'etc', 'resolv.conf'), 'w') as file:
+    file.write('search corp.example\n')
+  profile = lab.profile(direct=True, trusted_network__dns_search_domains=['corp.example'],
+                        trusted_network__resolve={'localhost': '127.0.0.2'})
+  service = Service(directory, profile, sysroot=sysroot)
+  try:
+    service.wait_error(IS, '')
+    check_equal(service.get(None, 'NetworkType'), 'off-trusted', 'NetworkType')
+    # One criterion fewer: trusted.
+    service.stop()
+    profile = lab.profile(direct=True, trusted_network__dns_search_domains=['corp.example'])
+    service = Service(directory, profile, sysroot=sysroot)
+    service.wait_error(IS, '')
+    wait_for(lambda: service.get(None, 'NetworkType') == 'trusted', 5, 'NetworkType trusted')
+  finally:
+    service.stop()
+
+
 TESTS = [
   ('the network goes and comes back: network-error within 1 s', with_lab(network_error)),
   ('no default route at start: network-error', with_lab(no_network_at_start)),
@@ -239,6 +297,9 @@ TESTS = [
   ('no tun driver in the sysroot: driver-error, cleared when it appears', with_lab(driver_error_missing_device)),
   ('tun device refused with fail_close: fail-close (Driver Error)', with_lab(driver_fail_close)),
   ('rescue mode on the kernel command line: fail-open', with_lab(rescue_mode)),
+  ('trusted network: NetworkType trusted, no tunnel; gone when the search domain goes',
+   with_lab(trusted_network)),
+  ('a trusted network needs every criterion', with_lab(trusted_network_needs_every_criterion)),
 ]
 
 if __name__ == '__main__':

@@ -335,6 +335,19 @@ pc_service_apply_login (PcService *self)
       pc_module_set_logged_in (self->modules[i], logged_in);
 }
 
+/* Replies to a state-changing call once the change is on disk. */
+static void
+complete_when_saved_cb (gpointer user_data)
+{
+  g_dbus_method_invocation_return_value (user_data, NULL);
+}
+
+static void
+complete_login_when_saved_cb (gpointer user_data)
+{
+  g_dbus_method_invocation_return_value (user_data, g_variant_new ("(s)", ""));
+}
+
 /* --- Module methods --- */
 
 static gboolean
@@ -438,7 +451,7 @@ on_module_handle_set_enabled_cb (PcService             *self,
   pc_module_set_user_enabled (module, enabled);
   if (enabled)
     pc_service_probe_module (self, module);
-  pc_dbus_module_complete_set_enabled (iface, invocation);
+  pc_state_when_saved (self->state, complete_when_saved_cb, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -466,7 +479,7 @@ on_manager_handle_login_cb (PcService             *self,
       pc_service_sign_in (self, user, invocation, NULL);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  pc_dbus_manager_complete_login (iface, invocation, "");
+  pc_state_when_saved (self->state, complete_login_when_saved_cb, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -481,7 +494,7 @@ on_manager_handle_logout_cb (PcService             *self,
   pc_service_apply_login (self);
   if (self->prober != NULL)
     pc_prober_sign_out (self->prober);
-  pc_dbus_manager_complete_logout (iface, invocation);
+  pc_state_when_saved (self->state, complete_when_saved_cb, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -562,8 +575,36 @@ strv_builder_take (GStrvBuilder *builder,
   g_free (text);
 }
 
+/* A folder the service owns: present and private. Returns 1 when its
+ * mode had to be fixed. */
 static guint
-fix_permissions_in (const char *dir,
+repair_folder (const char   *path,
+               const char   *what,
+               GStrvBuilder *fixed,
+               GStrvBuilder *checked)
+{
+  struct stat st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      if (g_mkdir_with_parents (path, 0700) == 0)
+        strv_builder_take (fixed, g_strdup_printf ("Created the missing %s folder %s", what, path));
+      return 0;
+    }
+
+  if ((st.st_mode & 0777) != 0700 && g_chmod (path, 0700) == 0)
+    {
+      strv_builder_take (fixed, g_strdup_printf ("Made the %s folder %s private (mode 0700)",
+                                                 what, path));
+      return 1;
+    }
+
+  strv_builder_take (checked, g_strdup_printf ("The %s folder is present and private", what));
+  return 0;
+}
+
+static guint
+fix_permissions_in (const char   *dir,
                     GStrvBuilder *fixed)
 {
   g_autoptr(GDir) gdir = g_dir_open (dir, 0, NULL);
@@ -606,39 +647,9 @@ repair_thread (GTask        *task,
   GVariantDict report;
   guint permissions_fixed = 0;
   guint cache_removed = 0;
-  struct stat st;
 
-  /* The state dir: present, a directory, private. */
-  if (g_stat (data->state_dir, &st) != 0)
-    {
-      if (g_mkdir_with_parents (data->state_dir, 0700) == 0)
-        strv_builder_take (fixed, g_strdup_printf ("Created the missing state folder %s",
-                                                     data->state_dir));
-    }
-  else if ((st.st_mode & 0777) != 0700 && g_chmod (data->state_dir, 0700) == 0)
-    {
-      strv_builder_take (fixed, g_strdup_printf ("Made the state folder %s private (mode 0700)",
-                                                   data->state_dir));
-      permissions_fixed++;
-    }
-  else
-    g_strv_builder_add (checked, "State folder present and private");
-
-  if (g_stat (data->log_dir, &st) != 0)
-    {
-      if (g_mkdir_with_parents (data->log_dir, 0700) == 0)
-        strv_builder_take (fixed, g_strdup_printf ("Created the missing log folder %s",
-                                                     data->log_dir));
-    }
-  else if ((st.st_mode & 0777) != 0700 && g_chmod (data->log_dir, 0700) == 0)
-    {
-      strv_builder_take (fixed, g_strdup_printf ("Made the log folder %s private (mode 0700)",
-                                                   data->log_dir));
-      permissions_fixed++;
-    }
-  else
-    g_strv_builder_add (checked, "Log folder present and private");
-
+  permissions_fixed += repair_folder (data->state_dir, "state", fixed, checked);
+  permissions_fixed += repair_folder (data->log_dir, "log", fixed, checked);
   permissions_fixed += fix_permissions_in (data->state_dir, fixed);
   permissions_fixed += fix_permissions_in (data->log_dir, fixed);
 

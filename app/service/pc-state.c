@@ -33,7 +33,17 @@ struct _PcState
   gboolean     saving;
   gboolean     dirty;
   gboolean     flushing;
+
+  /* Closures waiting for the write in flight, and for the one after it. */
+  GArray      *in_flight;
+  GArray      *next;
 };
+
+typedef struct
+{
+  PcStateSavedFunc  func;
+  gpointer          user_data;
+} Waiter;
 
 G_DEFINE_FINAL_TYPE (PcState, pc_state, G_TYPE_OBJECT)
 
@@ -47,6 +57,8 @@ pc_state_finalize (GObject *object)
   g_clear_pointer (&self->log_level, g_free);
   for (guint i = 0; i < PC_N_MODULES; i++)
     g_clear_pointer (&self->disable_reason[i], g_free);
+  g_clear_pointer (&self->in_flight, g_array_unref);
+  g_clear_pointer (&self->next, g_array_unref);
 
   G_OBJECT_CLASS (pc_state_parent_class)->finalize (object);
 }
@@ -62,6 +74,21 @@ pc_state_init (PcState *self)
 {
   self->user = g_strdup ("");
   self->log_level = g_strdup ("info");
+  self->in_flight = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  self->next = g_array_new (FALSE, FALSE, sizeof (Waiter));
+}
+
+static void
+run_waiters (GArray *waiters)
+{
+  g_autoptr(GArray) run = g_array_copy (waiters);
+
+  g_array_set_size (waiters, 0);
+  for (guint i = 0; i < run->len; i++)
+    {
+      Waiter *waiter = &g_array_index (run, Waiter, i);
+      waiter->func (waiter->user_data);
+    }
 }
 
 PcState *
@@ -191,6 +218,7 @@ on_state_written_cb (GObject      *source,
     g_warning ("Cannot save the service state to %s: %s", self->path, error->message);
 
   self->saving = FALSE;
+  run_waiters (self->in_flight);
   if (self->dirty && !self->flushing)
     pc_state_write_async (self);
 }
@@ -205,6 +233,8 @@ pc_state_write_async (PcState *self)
   bytes = g_bytes_new_take (contents, strlen (contents));
   self->saving = TRUE;
   self->dirty = FALSE;
+  g_array_append_vals (self->in_flight, self->next->data, self->next->len);
+  g_array_set_size (self->next, 0);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
                                        NULL, on_state_written_cb, g_object_ref (self));
@@ -241,6 +271,29 @@ pc_state_flush (PcState *self)
   if (self->dirty && !pc_state_save_sync (self, &error))
     g_warning ("Cannot save the service state to %s: %s", self->path, error->message);
   self->dirty = FALSE;
+  run_waiters (self->next);
+}
+
+/*
+ * Calls func once every change made so far is on disk: a method that
+ * changes the state replies only then, so what a client was told has
+ * happened survives a SIGKILL the moment after.
+ */
+void
+pc_state_when_saved (PcState          *self,
+                     PcStateSavedFunc  func,
+                     gpointer          user_data)
+{
+  Waiter waiter = { func, user_data };
+
+  g_return_if_fail (PC_IS_STATE (self));
+
+  if (self->dirty)
+    g_array_append_val (self->next, waiter);
+  else if (self->saving)
+    g_array_append_val (self->in_flight, waiter);
+  else
+    func (user_data);
 }
 
 /* For the moment before the process re-executes itself. */

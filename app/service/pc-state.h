@@ -7,6 +7,8 @@
 
 G_BEGIN_DECLS
 
+typedef void (*PcStateSavedFunc) (gpointer user_data);
+
 #define PC_TYPE_STATE (pc_state_get_type ())
 
 G_DECLARE_FINAL_TYPE (PcState, pc_state, PC, STATE, GObject)
@@ -17,6 +19,9 @@ gboolean    pc_state_load               (PcState       *self,
                                          GError       **error);
 void        pc_state_save               (PcState       *self);
 void        pc_state_flush              (PcState       *self);
+void        pc_state_when_saved         (PcState          *self,
+                                         PcStateSavedFunc  func,
+                                         gpointer          user_data);
 gboolean    pc_state_save_sync          (PcState       *self,
                                          GError       **error);
 char       *pc_state_serialize          (PcState       *self);

@@ -102,6 +102,9 @@ pc_application_toast (PcApplication *self,
 
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
+  /* The latest news replaces what is on screen rather than queueing
+   * behind it. */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   add_toast (self, toast);
 }
 
@@ -127,7 +130,7 @@ confirm (PcApplication *self,
   GtkWidget *dialog = adw_message_dialog_new (get_parent_window (self), heading, body);
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
+                                    "cancel", _("Cancel"),
                                     response, response_label,
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
@@ -267,7 +270,7 @@ restart_service_action (GSimpleAction *action,
   confirm (user_data,
            _("Restart the Portcullis Service?"),
            _("Protection pauses for a few seconds while the service restarts."),
-           "restart", _("_Restart"),
+           "restart", _("Restart"),
            G_CALLBACK (on_restart_response_cb));
 }
 
@@ -295,7 +298,7 @@ on_repair_done_cb (GObject      *source,
 
   text = pc_format_report (report);
   dialog = adw_message_dialog_new (get_parent_window (self), _("Repair Finished"), text);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("Close"));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -326,7 +329,7 @@ repair_app_action (GSimpleAction *action,
            _("Repair Portcullis?"),
            _("Portcullis checks its tunnel driver, settings and files and restores "
              "what is broken. Protection may pause for a moment."),
-           "repair", _("_Repair"),
+           "repair", _("Repair"),
            G_CALLBACK (on_repair_response_cb));
 }
 
@@ -408,6 +411,7 @@ on_export_file_replaced_cb (GObject      *source,
   PcApplication *self = g_task_get_source_object (task);
   PcDbusManager *manager = pc_client_get_manager (self->client);
   g_autoptr(GUnixFDList) fd_list = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
   int fd;
 
@@ -437,8 +441,8 @@ on_export_file_replaced_cb (GObject      *source,
       return;
     }
 
-  pc_dbus_manager_call_export_logs (manager, g_variant_new_handle (0), fd_list,
-                                    g_task_get_cancellable (task),
+  cancellable = g_task_get_cancellable (task);
+  pc_dbus_manager_call_export_logs (manager, g_variant_new_handle (0), fd_list, cancellable,
                                     on_export_logs_done_cb, g_steal_pointer (&task));
 }
 
@@ -504,6 +508,7 @@ on_logs_exported_cb (GObject      *source,
   title = g_strdup_printf (_("Logs exported to “%s”"), basename);
   toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 10);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_button_label (toast, _("Open Folder"));
   adw_toast_set_action_name (toast, "app.open-folder");
   adw_toast_set_action_target_value (toast, g_variant_new_string (folder_uri));
@@ -558,7 +563,7 @@ export_logs_action (GSimpleAction *action,
   chooser = gtk_file_chooser_native_new (_("Export Logs"),
                                          get_parent_window (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Export"), _("_Cancel"));
+                                         _("Export"), _("Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect_object (chooser, "response", G_CALLBACK (on_export_chooser_response_cb),
@@ -640,7 +645,7 @@ clear_logs_action (GSimpleAction *action,
   dialog = confirm (user_data,
                     _("Clear the Logs?"),
                     _("The service's logs are deleted. Export them first if support may need them."),
-                    "clear", _("C_lear"),
+                    "clear", _("Clear"),
                     G_CALLBACK (on_clear_response_cb));
   adw_message_dialog_set_response_appearance (dialog, "clear", ADW_RESPONSE_DESTRUCTIVE);
 }

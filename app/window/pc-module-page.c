@@ -394,25 +394,48 @@ static void
 pc_module_page_constructed (GObject *object)
 {
   PcModulePage *self = PC_MODULE_PAGE (object);
-  PcModuleKind kind;
 
   G_OBJECT_CLASS (pc_module_page_parent_class)->constructed (object);
 
   g_assert (self->client != NULL);
-  g_assert (self->module != NULL);
 
-  kind = pc_dbus_module_get_kind_enum (self->module);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, pc_module_kind_get_title (kind),
-                                  -1);
-  set_targets (self);
-
-  g_signal_connect_object (self->module, "g-properties-changed",
-                           G_CALLBACK (on_module_properties_changed_cb), self,
-                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "changed",
                            G_CALLBACK (on_client_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  pc_module_page_update (self);
+}
+
+/* A page outlives the service's proxies: when the service comes back its
+ * new proxy is set here, so the page is not rebuilt under the user's eyes
+ * (or under a screen reader walking it). */
+void
+pc_module_page_set_module (PcModulePage *self,
+                           PcDbusModule *module)
+{
+  g_return_if_fail (PC_IS_MODULE_PAGE (self));
+  g_return_if_fail (module == NULL || PC_DBUS_IS_MODULE (module));
+
+  if (self->module == module)
+    return;
+
+  if (self->module != NULL)
+    g_signal_handlers_disconnect_by_func (self->module, on_module_properties_changed_cb, self);
+  g_set_object (&self->module, module);
+
+  if (module != NULL)
+    {
+      PcModuleKind kind = pc_dbus_module_get_kind_enum (module);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, pc_module_kind_get_title (kind),
+                                      -1);
+      set_targets (self);
+      g_signal_connect_object (module, "g-properties-changed",
+                               G_CALLBACK (on_module_properties_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODULE]);
   pc_module_page_update (self);
 }
 
@@ -473,7 +496,7 @@ pc_module_page_set_property (GObject      *object,
       break;
 
     case PROP_MODULE:
-      self->module = g_value_dup_object (value);
+      pc_module_page_set_module (self, g_value_get_object (value));
       break;
 
     default:
@@ -503,7 +526,7 @@ pc_module_page_class_init (PcModulePageClass *klass)
   properties[PROP_MODULE] =
     g_param_spec_object ("module", NULL, NULL,
                          PC_DBUS_TYPE_MODULE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /* A PcSeverity, for the page's icon in the view switcher. */
   properties[PROP_SEVERITY] =
@@ -561,7 +584,7 @@ pc_module_page_new (PcClient     *client,
                     PcDbusModule *module)
 {
   g_return_val_if_fail (PC_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (PC_DBUS_IS_MODULE (module), NULL);
+  g_return_val_if_fail (module == NULL || PC_DBUS_IS_MODULE (module), NULL);
 
   return g_object_new (PC_TYPE_MODULE_PAGE,
                        "client", client,

@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (PcModulePage, pc_module_page, PC, MODULE_PAGE, AdwBin)
 GtkWidget    *pc_module_page_new         (PcClient     *client,
                                           PcDbusModule *module);
 PcDbusModule *pc_module_page_get_module  (PcModulePage *self);
+void          pc_module_page_set_module  (PcModulePage *self,
+                                          PcDbusModule *module);
 PcSeverity    pc_module_page_get_severity (PcModulePage *self);
 void          pc_module_page_set_busy    (PcModulePage *self,
                                           gboolean      busy);

@@ -78,6 +78,9 @@ toast (PcWindow   *self,
   AdwToast *t = adw_toast_new (message);
 
   adw_toast_set_timeout (t, 6);
+  /* The latest news replaces what is on screen rather than queueing
+   * behind it. */
+  adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
@@ -120,6 +123,15 @@ find_page (PcWindow   *self,
            const char *kind)
 {
   return adw_view_stack_get_child_by_name (self->view_stack, kind);
+}
+
+static gboolean
+pc_window_has_module (PcWindow   *self,
+                      const char *kind)
+{
+  GtkWidget *page = find_page (self, kind);
+
+  return page != NULL && gtk_widget_get_visible (page);
 }
 
 static void
@@ -461,7 +473,7 @@ turn_off_action (GSimpleAction *action,
                          body);
 
       dialog = pc_password_dialog_new (GTK_WINDOW (self), heading, text,
-                                       _("_Turn Off"), TRUE, TRUE);
+                                       _("Turn Off"), TRUE, TRUE);
       g_object_set_data_full (G_OBJECT (dialog), "kind", g_strdup (kind), g_free);
       g_signal_connect_object (dialog, "submit", G_CALLBACK (on_turn_off_submit_cb),
                                self, G_CONNECT_SWAPPED);
@@ -472,8 +484,8 @@ turn_off_action (GSimpleAction *action,
       GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
 
       adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                        "cancel", _("_Cancel"),
-                                        "turn-off", _("_Turn Off"),
+                                        "cancel", _("Cancel"),
+                                        "turn-off", _("Turn Off"),
                                         NULL);
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "turn-off",
                                                   ADW_RESPONSE_DESTRUCTIVE);
@@ -573,7 +585,7 @@ open_logout_password_dialog (PcWindow *self)
                                    _("Log Out of Portcullis?"),
                                    _("Your organization requires a password to log out. "
                                      "Your traffic is not protected until you log in again."),
-                                   _("_Log Out"), TRUE, FALSE);
+                                   _("Log Out"), TRUE, FALSE);
   g_signal_connect_object (dialog, "submit", G_CALLBACK (on_logout_submit_cb),
                            self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -608,8 +620,8 @@ logout_action (GSimpleAction *action,
                                    _("Log Out of Portcullis?"),
                                    _("Your traffic is not protected until you log in again."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "logout", _("_Log Out"),
+                                    "cancel", _("Cancel"),
+                                    "logout", _("Log Out"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "logout",
                                               ADW_RESPONSE_DESTRUCTIVE);
@@ -688,46 +700,44 @@ update_stack (PcWindow *self)
   pc_window_update_actions (self);
 }
 
+/* One page per module kind, made when the kind first appears and kept:
+ * when the service goes and comes back the page gets the new proxy. */
 static void
-rebuild_pages (PcWindow *self)
+sync_pages (PcWindow *self)
 {
-  GListModel *modules = pc_client_get_modules (self->client);
-  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (self->view_stack);
-  g_autoptr(GPtrArray) old_children = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *first = NULL;
 
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
-    {
-      g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
-      g_ptr_array_add (old_children, g_object_ref (adw_view_stack_page_get_child (page)));
-    }
   self->rebuilding = TRUE;
-  for (guint i = 0; i < old_children->len; i++)
-    adw_view_stack_remove (self->view_stack, g_ptr_array_index (old_children, i));
-
-  for (guint i = 0; i < g_list_model_get_n_items (modules); i++)
+  for (guint kind = 0; kind < PC_N_MODULES; kind++)
     {
-      g_autoptr(PcDbusModule) module = g_list_model_get_item (modules, i);
-      PcModuleKind kind = pc_dbus_module_get_kind_enum (module);
-      GtkWidget *page = pc_module_page_new (self->client, module);
+      PcDbusModule *module = pc_client_get_module (self->client, kind);
+      const char *name = pc_module_kind_to_string (kind);
+      GtkWidget *page = find_page (self, name);
 
-      adw_view_stack_add_titled (self->view_stack, page,
-                                 pc_module_kind_to_string (kind),
-                                 pc_module_kind_get_title (kind));
+      if (page == NULL && module != NULL)
+        {
+          page = pc_module_page_new (self->client, module);
+          adw_view_stack_add_titled (self->view_stack, page, name, pc_module_kind_get_title (kind));
+          g_signal_connect_object (page, "notify::severity",
+                                   G_CALLBACK (on_page_severity_cb), self,
+                                   G_CONNECT_SWAPPED);
+        }
+      if (page == NULL)
+        continue;
+
+      pc_module_page_set_module (PC_MODULE_PAGE (page), module);
+      /* Hidden with its switcher button while the profile leaves it out. */
+      gtk_widget_set_visible (page, module != NULL);
       update_page_icon (self, PC_MODULE_PAGE (page));
-      g_signal_connect_object (page, "notify::severity",
-                               G_CALLBACK (on_page_severity_cb), self,
-                               G_CONNECT_SWAPPED);
+      if (module != NULL && first == NULL)
+        first = name;
     }
 
-  /* Modules arrive in any order; keep the user's page, else the first. */
-  if (self->chosen_module != NULL && find_page (self, self->chosen_module) != NULL)
+  /* Keep the user's page, else the first. */
+  if (self->chosen_module != NULL && pc_window_has_module (self, self->chosen_module))
     adw_view_stack_set_visible_child_name (self->view_stack, self->chosen_module);
-  else if (g_list_model_get_n_items (modules) > 0)
-    {
-      g_autoptr(PcDbusModule) first = g_list_model_get_item (modules, 0);
-      adw_view_stack_set_visible_child_name (self->view_stack,
-                                             pc_module_kind_to_string (pc_dbus_module_get_kind_enum (first)));
-    }
+  else if (first != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, first);
   self->rebuilding = FALSE;
 }
 
@@ -754,7 +764,7 @@ on_modules_changed_cb (PcWindow   *self,
 {
   g_assert (PC_IS_WINDOW (self));
 
-  rebuild_pages (self);
+  sync_pages (self);
   update_stack (self);
 }
 
@@ -786,7 +796,7 @@ pc_window_constructed (GObject *object)
   g_signal_connect_object (self->view_stack, "notify::visible-child-name",
                            G_CALLBACK (on_visible_page_cb), self,
                            G_CONNECT_SWAPPED);
-  rebuild_pages (self);
+  sync_pages (self);
   update_stack (self);
 }
 
@@ -903,7 +913,7 @@ pc_window_show_module (PcWindow   *self,
 {
   g_return_val_if_fail (PC_IS_WINDOW (self), FALSE);
 
-  if (kind == NULL || find_page (self, kind) == NULL)
+  if (kind == NULL || !pc_window_has_module (self, kind))
     return FALSE;
 
   adw_view_stack_set_visible_child_name (self->view_stack, kind);

@@ -80,7 +80,7 @@ def check_state(code, detail, title, module, expected, words):
     h.wait_until(shown, 5, f'“{title}” on the {module} page')
 
     explanation = h.wait_until(
-        lambda: [n for n in h.find_all(page, role='label') if n.description == 'Explanation'],
+        lambda: [n for n in h.find_all(page, role='label') if h.description_of(n) == 'Explanation'],
         3, 'the explanation')[0].name
     for word in words:
         h.check(word.lower() in explanation.lower(),

@@ -160,6 +160,21 @@ def wait_until(predicate, timeout=5.0, message='condition', interval=0.02):
 
 # Accessibility tree
 
+def name_of(node):
+    """The accessible name, or None for an object that went away meanwhile."""
+    try:
+        return node.name
+    except Exception:
+        return None
+
+
+def description_of(node):
+    try:
+        return node.description
+    except Exception:
+        return None
+
+
 def role_name(node):
     try:
         return node.getRoleName()
@@ -222,7 +237,7 @@ def find_all(root, role=None, name=None, showing_only=True):
     for node in walk(root, showing_only):
         if role is not None and role_name(node) != role:
             continue
-        if name is not None and node.name != name:
+        if name is not None and name_of(node) != name:
             continue
         found.append(node)
     return found
@@ -232,15 +247,30 @@ def find(root, role=None, name=None, showing_only=True):
     for node in walk(root, showing_only):
         if role is not None and role_name(node) != role:
             continue
-        if name is not None and node.name != name:
+        if name is not None and name_of(node) != name:
             continue
         return node
     return None
 
 
+def find_button(root, name):
+    """A push button by accessible name. libadwaita 1.2's AdwMessageDialog
+    names its response buttons "<mnemonic label> <label>" ("_Log Out Log
+    Out"), so a button whose own label reads name also counts."""
+    for node in walk(root):
+        if role_name(node) != 'push button':
+            continue
+        if name_of(node) == name:
+            return node
+        labels = [name_of(child) for child in children(node) if role_name(child) == 'label']
+        if labels == [name]:
+            return node
+    return None
+
+
 def texts(root):
     """Every label's text under root, in tree order."""
-    return [node.name for node in find_all(root, role='label') if node.name]
+    return [text for text in (name_of(node) for node in find_all(root, role='label')) if text]
 
 
 def click(node):
@@ -260,20 +290,26 @@ def dump(node, depth=0, out=None):
         dump(child, depth + 1, out)
 
 
-def type_text(node, text):
-    """Types into an entry: AT-SPI EditableText where GTK has it, else the
-    keyboard, after focusing the entry."""
+def type_text(node, text, replace=False):
+    """Puts text into an entry through AT-SPI EditableText (which the
+    entry rows' GtkText implements); the keyboard otherwise."""
     try:
         editable = node.queryEditableText()
+    except NotImplementedError:
+        editable = None
+    if editable is not None:
         editable.setTextContents(text)
         return
-    except (NotImplementedError, AttributeError, Exception):
-        pass
     node.queryComponent().grabFocus()
-    time.sleep(0.1)
+    time.sleep(0.2)
+    if replace:
+        pyatspi.Registry.generateKeyboardEvent(37, None, pyatspi.KEY_PRESS)    # Control_L
+        pyatspi.Registry.generateKeyboardEvent(38, None, pyatspi.KEY_PRESSRELEASE)  # a
+        pyatspi.Registry.generateKeyboardEvent(37, None, pyatspi.KEY_RELEASE)
+        time.sleep(0.1)
     for ch in text:
         pyatspi.Registry.generateKeyboardEvent(0, ch, pyatspi.KEY_STRING)
-    time.sleep(0.1)
+    time.sleep(0.2)
 
 
 def screenshot(name):
@@ -331,6 +367,31 @@ class Desktop:
                                         stdout=self.service_log, stderr=subprocess.STDOUT)
         wait_until(self.service_on_bus, 10, 'portcullisd on the bus')
 
+    def watch_owner_changes(self):
+        """Records every change of the service's bus name owner, in order,
+        with dbus-monitor: this process's main context belongs to pyatspi."""
+        log = os.path.join(_TMP, 'owner-changes-%d' % time.monotonic_ns())
+        monitor = subprocess.Popen(['stdbuf', '-oL', 'dbus-monitor', '--session',
+                                    "type='signal',sender='org.freedesktop.DBus',"
+                                    f"member='NameOwnerChanged',arg0='{PC_NAME}'"],
+                                   stdout=open(log, 'w'), stderr=subprocess.DEVNULL)
+        self.monitors = getattr(self, 'monitors', []) + [monitor]
+        time.sleep(0.3)  # until its match rule is in place
+
+        def changes():
+            import re
+            with open(log) as f:
+                blocks = f.read().split('\nsignal ')
+            found = []
+            for block in blocks:
+                if 'member=NameOwnerChanged' not in block:
+                    continue
+                strings = re.findall(r'^\s+string "([^"]*)"', block, re.M)
+                if len(strings) == 3 and strings[0] == PC_NAME:
+                    found.append((strings[1], strings[2]))
+            return found
+        return changes
+
     def service_on_bus(self):
         reply = self.bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
                                    'org.freedesktop.DBus', 'NameHasOwner',
@@ -377,6 +438,13 @@ class Desktop:
                                    params, None, Gio.DBusCallFlags.NONE, 10000, None)
         return reply.unpack() if reply is not None else None
 
+    def module_property(self, module, name):
+        reply = self.bus.call_sync(PC_NAME, f'{PC_PATH}/module/{module}',
+                                   'org.freedesktop.DBus.Properties', 'Get',
+                                   GLib.Variant('(ss)', ('io.github.Portcullis1.Module', name)),
+                                   None, Gio.DBusCallFlags.NONE, 5000, None)
+        return reply.unpack()[0]
+
     def manager_property(self, name):
         reply = self.bus.call_sync(PC_NAME, PC_PATH, 'org.freedesktop.DBus.Properties', 'Get',
                                    GLib.Variant('(ss)', ('io.github.Portcullis1.Manager', name)),
@@ -390,7 +458,9 @@ class Desktop:
         if env:
             full_env.update(env)
         self.window_log = open(os.path.join(_TMP, 'portcullis.log'), 'ab')
-        self.window = subprocess.Popen([WINDOW] + list(args), env=full_env,
+        # PC_WINDOW_WRAPPER="gdb -batch -ex run -ex bt --args" to debug a crash.
+        wrapper = os.environ.get('PC_WINDOW_WRAPPER', '').split()
+        self.window = subprocess.Popen(wrapper + [WINDOW] + list(args), env=full_env,
                                        stdout=self.window_log, stderr=subprocess.STDOUT)
         self.app = wait_until(self.find_app, 15, 'the portcullis window on the AT-SPI bus')
         return self.app
@@ -399,7 +469,8 @@ class Desktop:
         desktop = pyatspi.Registry.getDesktop(0)
         for app in children(desktop):
             try:
-                if app.name == 'portcullis' and app.get_process_id() == self.window.pid:
+                if name_of(app) == 'portcullis' and (app.get_process_id() == self.window.pid
+                                                     or os.environ.get('PC_WINDOW_WRAPPER')):
                     if find(app, role='frame') is not None:
                         return app
             except Exception:
@@ -407,13 +478,34 @@ class Desktop:
         return None
 
     def frame(self, title='Portcullis'):
+        # Looked up afresh each time: libatspi sometimes drops a cached
+        # application ("The application no longer exists") while it lives.
+        self.app = self.find_app() or self.app
         for frame in children(self.app):
-            if frame.name == title and is_showing(frame):
+            if name_of(frame) == title and is_showing(frame):
                 return frame
         return None
 
     def main_frame(self):
-        return wait_until(lambda: self.frame('Portcullis'), 5, 'the Portcullis window')
+        # Cached: enumerating the application's windows right after one was
+        # destroyed can crash GTK 4.8's AT-SPI root, so it is done rarely.
+        cached = getattr(self, '_main_frame', None)
+        if cached is not None and name_of(cached) == 'Portcullis' and self.window.poll() is None:
+            return cached
+        try:
+            self._main_frame = wait_until(lambda: self.frame('Portcullis'), 5, 'the Portcullis window')
+            return self._main_frame
+        except TestFailure:
+            desktop = pyatspi.Registry.getDesktop(0)
+            seen = []
+            for app in children(desktop):
+                try:
+                    seen.append((name_of(app), app.get_process_id(),
+                                 [(role_name(w), name_of(w)) for w in children(app)]))
+                except Exception as error:  # noqa: BLE001
+                    seen.append(('?', str(error)))
+            raise TestFailure(f'no Portcullis window; window process {self.window.pid} '
+                              f'exit status {self.window.poll()}; on the AT-SPI bus: {seen}')
 
     def page(self, module):
         """The module's page, once it is on screen."""
@@ -431,6 +523,37 @@ class Desktop:
             click(tab)
             wait_until(lambda: is_selected(tab), 3, f'the {title} page selected')
         return self.page(module)
+
+    def windows(self):
+        self.app = self.find_app() or self.app
+        return [w for w in children(self.app) if is_showing(w)]
+
+    def window_with(self, role=None, name=None, timeout=5):
+        """The first top-level window holding a widget of that role and name."""
+        def lookup():
+            for window in self.windows():
+                if find(window, role=role, name=name) is not None:
+                    return window
+            return None
+        return wait_until(lookup, timeout, f'a window with {role} “{name}”')
+
+    def button(self, root, name, timeout=5):
+        return wait_until(lambda: find_button(root, name), timeout, f'the “{name}” button')
+
+    def click_button(self, root, name, timeout=5):
+        button = self.button(root, name, timeout)
+        wait_until(lambda: is_sensitive(button), timeout, f'the “{name}” button sensitive')
+        click(button)
+        return button
+
+    def toast_text(self, prefix, timeout=5):
+        """Waits for a toast (or any label) starting with prefix in the main window."""
+        return wait_until(lambda: next((t for t in texts(self.main_frame())
+                                        if t.startswith(prefix)), None),
+                          timeout, f'a message starting “{prefix}”')
+
+    def wait_call(self, call, timeout=5):
+        wait_until(lambda: call in self.calls(), timeout, f'the service to receive {call}')
 
     def stop_window(self):
         if self.window is None:
@@ -452,6 +575,9 @@ class Desktop:
             return []
 
     def close(self):
+        for monitor in getattr(self, 'monitors', []):
+            monitor.terminate()
+            monitor.wait()
         self.stop_window()
         self.stop_service()
 
@@ -471,7 +597,11 @@ def teardown():
 
 
 def run_tap(tests):
-    """Runs (name, function) pairs and prints TAP; exits 1 if any failed."""
+    """Runs (name, function) pairs and prints TAP; exits 1 if any failed.
+    PC_TEST_ONLY=word,word runs the first test and those whose names hold a word."""
+    only = [w for w in os.environ.get('PC_TEST_ONLY', '').split(',') if w]
+    if only:
+        tests = tests[:1] + [t for t in tests[1:] if any(w in t[0] for w in only)]
     print(f'1..{len(tests)}', flush=True)
     failed = 0
     try:

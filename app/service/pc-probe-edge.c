@@ -190,16 +190,22 @@ edge_start_tls (GTask     *task,
   EdgeData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  data->tls = g_tls_client_connection_new (base, data->edge_address, &error);
+  /* The profile's CA is a pin: the system roots do not count here. Given
+   * at construction, so the system bundle is not even loaded. */
+  if (data->database != NULL)
+    data->tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                                NULL, &error,
+                                "base-io-stream", base,
+                                "server-identity", data->edge_address,
+                                "database", data->database,
+                                NULL);
+  else
+    data->tls = g_tls_client_connection_new (base, data->edge_address, &error);
   if (data->tls == NULL)
     {
       edge_return (task, PC_EDGE_TLS_FAILED, g_strdup_printf ("TLS is not available: %s", error->message));
       return;
     }
-
-  /* The profile's CA is a pin: the system roots do not count here. */
-  if (data->database != NULL)
-    g_tls_connection_set_database (G_TLS_CONNECTION (data->tls), data->database);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (data->tls), G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_handshake_done_cb, task);
 }

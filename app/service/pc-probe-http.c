@@ -18,35 +18,35 @@
 
 #define BODY_MAX (64 * 1024)
 
+/* The profile's roots did not vouch for the peer; the system's may. They
+ * are only loaded then: most profiles' endpoints chain to their own CA,
+ * and the system bundle costs megabytes of memory. */
 static gboolean
 on_accept_certificate_cb (SoupMessage          *message,
                           GTlsCertificate      *certificate,
-                          GTlsCertificateFlags  errors,
-                          GTlsDatabase         *extra_roots)
+                          GTlsCertificateFlags  errors)
 {
+  g_autoptr(GTlsDatabase) system_roots = g_tls_backend_get_default_database (g_tls_backend_get_default ());
   g_autoptr(GSocketConnectable) identity = NULL;
   GUri *uri = soup_message_get_uri (message);
   GTlsCertificateFlags verdict;
 
-  /* The system roots refused it; the profile's own roots may vouch. */
-  if (extra_roots == NULL || (errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
+  if (system_roots == NULL || (errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
     return FALSE;
 
   identity = g_network_address_new (g_uri_get_host (uri), g_uri_get_port (uri));
-  verdict = g_tls_database_verify_chain (extra_roots, certificate,
+  verdict = g_tls_database_verify_chain (system_roots, certificate,
                                          G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
                                          identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
   return verdict == 0;
 }
 
 static void
-on_request_queued_cb (SoupSession  *session,
-                      SoupMessage  *message,
-                      GTlsDatabase *extra_roots)
+on_request_queued_cb (SoupSession *session,
+                      SoupMessage *message,
+                      gpointer     user_data)
 {
-  if (extra_roots != NULL)
-    g_signal_connect_object (message, "accept-certificate",
-                             G_CALLBACK (on_accept_certificate_cb), extra_roots, 0);
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (on_accept_certificate_cb), NULL);
 }
 
 SoupSession *
@@ -64,9 +64,9 @@ pc_probe_http_session_new (GTlsDatabase *extra_roots,
                                            NULL);
   if (extra_roots != NULL)
     {
-      g_object_set_data_full (G_OBJECT (session), "pc-extra-roots", g_object_ref (extra_roots),
-                              g_object_unref);
-      g_signal_connect (session, "request-queued", G_CALLBACK (on_request_queued_cb), extra_roots);
+      /* The profile's roots first, the system's as a fallback. */
+      soup_session_set_tls_database (session, extra_roots);
+      g_signal_connect (session, "request-queued", G_CALLBACK (on_request_queued_cb), NULL);
     }
   return session;
 }

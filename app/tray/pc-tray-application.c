@@ -371,8 +371,10 @@ on_export_dialog_response_cb (PcTrayApplication *self,
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  gtk_native_dialog_destroy (dialog);
-  g_clear_object (&self->export_dialog);
+
+  /* The dialog has hidden itself; its portal implementation still uses it
+   * after this handler returns, so it is released from an idle, not here. */
+  g_idle_add_once ((GSourceOnceFunc) g_object_unref, g_steal_pointer (&self->export_dialog));
 
   if (file == NULL)
     return;

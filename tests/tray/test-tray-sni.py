@@ -230,6 +230,18 @@ def test_click_export_logs():
     check_equal(os.stat(target).st_mode & 0o777, 0o600, 'the bundle is private')
     with tarfile.open(target, 'r:gz') as bundle:
         check(bundle.getnames(), 'the bundle has files')
+    desktop.wait_until(lambda: any(n['summary'] == 'Logs exported' and target in n['body']
+                                   for n in desktop.notifications()), 5,
+                       'no “Logs exported” popup naming the file')
+
+    # Cancelled in the chooser: nothing is written, nothing is called.
+    desktop.portal_answer = None
+    desktop.reset_service_calls()
+    calls_before = len(desktop.portal_calls)
+    desktop.click('Export Logs…')
+    desktop.wait_until(lambda: len(desktop.portal_calls) > calls_before, 5, 'no chooser the second time')
+    desktop.iterate(1.0)
+    check('Manager.ExportLogs' not in desktop.service_calls(), 'exported although cancelled')
 
 
 def test_service_restart():

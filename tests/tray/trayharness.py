@@ -331,10 +331,17 @@ class Desktop:
                 results = {'uris': GLib.Variant('as', ['file://' + self.portal_answer])}
                 response = 0
             else:
-                results = {}
+                # GTK 3.24 reads "uris" even from a cancelled answer.
+                results = {'uris': GLib.Variant('as', [])}
                 response = 1
-            conn.emit_signal(sender, request, 'org.freedesktop.portal.Request', 'Response',
-                             GLib.Variant('(ua{sv})', (response, results)))
+
+            # As the real portal does, answer later: GTK 3 subscribes to
+            # Response only once it has the reply.
+            def respond():
+                conn.emit_signal(sender, request, 'org.freedesktop.portal.Request', 'Response',
+                                 GLib.Variant('(ua{sv})', (response, results)))
+                return GLib.SOURCE_REMOVE
+            GLib.timeout_add(100, respond)
 
         def get_property(conn, sender, path, iface, name):
             return GLib.Variant('u', 3)

@@ -407,11 +407,9 @@ export_logs_activated (GSimpleAction *action,
   g_autofree char *name = g_date_time_format (now, "portcullis-logs-%Y%m%d-%H%M%S.tar.gz");
   GtkFileChooserNative *chooser;
 
+  /* Already asking: a native dialog cannot be raised, and one is enough. */
   if (self->export_dialog != NULL)
-    {
-      gtk_native_dialog_show (self->export_dialog);
-      return;
-    }
+    return;
 
   chooser = gtk_file_chooser_native_new (_("Export Logs"), NULL,
                                          GTK_FILE_CHOOSER_ACTION_SAVE,

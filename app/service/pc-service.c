@@ -644,6 +644,8 @@ repair_thread (GTask        *task,
   g_autofree char *contents = NULL;
   g_autoptr(json_object) parsed = NULL;
   g_autoptr(GDir) cache = NULL;
+  g_auto(GStrv) fixed_list = NULL;
+  g_auto(GStrv) checked_list = NULL;
   GVariantDict report;
   guint permissions_fixed = 0;
   guint cache_removed = 0;
@@ -686,10 +688,12 @@ repair_thread (GTask        *task,
   g_variant_dict_insert (&report, "state-dir", "s", data->state_dir);
   g_variant_dict_insert (&report, "permissions-fixed", "u", permissions_fixed);
   g_variant_dict_insert (&report, "cache-files-removed", "u", cache_removed);
+  fixed_list = g_strv_builder_end (fixed);
+  checked_list = g_strv_builder_end (checked);
   g_variant_dict_insert_value (&report, "fixed",
-                               g_variant_new_strv ((const char * const *) g_strv_builder_end (fixed), -1));
+                               g_variant_new_strv ((const char * const *) fixed_list, -1));
   g_variant_dict_insert_value (&report, "checked",
-                               g_variant_new_strv ((const char * const *) g_strv_builder_end (checked), -1));
+                               g_variant_new_strv ((const char * const *) checked_list, -1));
 
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&report)),
                          (GDestroyNotify) g_variant_unref);
@@ -790,8 +794,9 @@ pc_service_dup_status_json (PcService *self)
   g_autoptr(json_object) root = json_object_new_object ();
   json_object *modules = json_object_new_array ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = g_date_time_format_iso8601 (now);
 
-  json_object_object_add (root, "time", json_object_new_string (g_date_time_format_iso8601 (now)));
+  json_object_object_add (root, "time", json_object_new_string (time));
   json_object_object_add (root, "version", json_object_new_string (PACKAGE_VERSION));
   json_object_object_add (root, "user", json_object_new_string (pc_dbus_manager_get_user (self->manager)));
   json_object_object_add (root, "profile",
@@ -1147,6 +1152,8 @@ pc_service_update_network (PcService *self)
    * up) to what GNetworkMonitor says. */
   if (!g_network_monitor_get_network_available (monitor) || !pc_prober_get_network_available (self->prober))
     network = "none";
+  else if (pc_prober_get_portal_seen (self->prober))
+    network = "captive-portal";
   else
     switch (g_network_monitor_get_connectivity (monitor))
       {

@@ -782,6 +782,7 @@ test_clear_logs_and_level (Fixture       *fixture,
   g_assert_null (strstr (contents, "gina logged out"));
 
   g_assert_true (pc_dbus_manager_call_set_log_level_sync (fixture->manager, "debug", NULL, &error));
+  g_clear_pointer (&url, g_free);
   pc_dbus_manager_call_login_sync (fixture->manager, "gina", &url, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&contents, g_free);
@@ -899,8 +900,9 @@ test_state_survives_sigkill (Fixture       *fixture,
 
         /* Login replied, so the change was on disk: it must be there. */
         g_assert_cmpstr (now, ==, user);
-        g_assert_false (g_file_test (state_file, G_FILE_TEST_EXISTS) &&
-                        g_file_test (g_strconcat (state_file, ".corrupt", NULL), G_FILE_TEST_EXISTS));
+        g_autofree char *corrupt = g_strconcat (state_file, ".corrupt", NULL);
+
+        g_assert_false (g_file_test (corrupt, G_FILE_TEST_EXISTS));
       }
     }
 }

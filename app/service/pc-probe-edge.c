@@ -479,9 +479,22 @@ on_probe_connected_cb (GObject      *source,
       return;
     }
 
-  g_task_set_task_data (task, detail, g_free);
+  g_object_set_data_full (G_OBJECT (task), "pc-detail", detail, g_free);
   if (stream != NULL)
-    g_io_stream_close_async (stream, G_PRIORITY_LOW, NULL, NULL, NULL);
+    {
+      g_autoptr(GIOStream) base = NULL;
+      g_autoptr(GSocketAddress) local = NULL;
+
+      /* The address this host used towards the edge: ClientAddress. */
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      if (G_IS_SOCKET_CONNECTION (base) &&
+          (local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (base), NULL)) != NULL &&
+          G_IS_INET_SOCKET_ADDRESS (local))
+        g_object_set_data_full (G_OBJECT (task), "pc-client-address",
+                                g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local))),
+                                g_free);
+      g_io_stream_close_async (stream, G_PRIORITY_LOW, NULL, NULL, NULL);
+    }
   g_task_return_int (task, outcome);
 }
 
@@ -504,6 +517,7 @@ pc_probe_edge_async (const char          *host_port,
 PcEdgeOutcome
 pc_probe_edge_finish (GAsyncResult  *result,
                       char         **detail,
+                      char         **client_address,
                       GError       **error)
 {
   gssize outcome = g_task_propagate_int (G_TASK (result), error);
@@ -511,7 +525,9 @@ pc_probe_edge_finish (GAsyncResult  *result,
   if (outcome < 0)
     return PC_EDGE_UNREACHABLE;
   if (detail != NULL)
-    *detail = g_strdup (g_task_get_task_data (G_TASK (result)));
+    *detail = g_strdup (g_object_get_data (G_OBJECT (result), "pc-detail"));
+  if (client_address != NULL)
+    *client_address = g_strdup (g_object_get_data (G_OBJECT (result), "pc-client-address"));
   return (PcEdgeOutcome) outcome;
 }
 

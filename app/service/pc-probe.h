@@ -49,6 +49,7 @@ void           pc_probe_edge_async       (const char           *host_port,
                                           gpointer              user_data);
 PcEdgeOutcome  pc_probe_edge_finish      (GAsyncResult         *result,
                                           char                **detail,
+                                          char                **client_address,
                                           GError              **error);
 
 /* pc-probe-edge.c, used by the local proxy as well: the same path as the

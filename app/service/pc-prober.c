@@ -73,6 +73,7 @@ struct _PcProber
   gboolean         network_available;   /* both of the below */
   gboolean         monitor_available;   /* GNetworkMonitor, from the service */
   gint64           portal_since;        /* monotonic µs of the first sighting, 0 = none */
+  gboolean         portal_seen;         /* the last portal probe found one */
   gboolean         portal_expired;
   gboolean         dx_reached;
 };
@@ -186,6 +187,7 @@ apply_fail_close_rule (PcProber      *self,
 
 static void
 update_local_proxy_mode (PcProber   *self,
+                         const char *code,
                          const char *fail_mode)
 {
   PcLocalProxyMode mode = PC_LOCAL_PROXY_EDGE;
@@ -196,6 +198,10 @@ update_local_proxy_mode (PcProber   *self,
     mode = PC_LOCAL_PROXY_BLOCK;
   else if (g_strcmp0 (fail_mode, "fail-open") == 0 || self->trusted)
     mode = PC_LOCAL_PROXY_DIRECT;
+  else if (g_strcmp0 (code, "safe-mode") == 0)
+    /* Disaster recovery: the cloud is away; traffic goes direct, or not
+     * at all when the profile prefers failing close. */
+    mode = pc_profile_get_boolean (self->profile, "fail_close") ? PC_LOCAL_PROXY_BLOCK : PC_LOCAL_PROXY_DIRECT;
   pc_local_proxy_set_mode (self->local_proxy, mode);
 }
 
@@ -224,7 +230,7 @@ round_apply (Round *round)
                    winner->detail ? winner->detail : "");
       pc_module_set_problem (round->module, winner->code, winner->detail, fail_mode);
       if (round->kind == PC_MODULE_INTERNET_SECURITY)
-        update_local_proxy_mode (self, fail_mode);
+        update_local_proxy_mode (self, winner->code, fail_mode);
     }
   else
     {
@@ -232,7 +238,7 @@ round_apply (Round *round)
         g_message ("%s: back to normal", pc_module_kind_to_string (round->kind));
       pc_module_clear_problem (round->module);
       if (round->kind == PC_MODULE_INTERNET_SECURITY)
-        update_local_proxy_mode (self, "");
+        update_local_proxy_mode (self, NULL, "");
     }
   pc_module_set_connecting (round->module, FALSE);
 }
@@ -310,6 +316,16 @@ seconds_per_minute (void)
 }
 
 static void
+set_portal_seen (PcProber *self,
+                 gboolean  seen)
+{
+  if (self->portal_seen == seen)
+    return;
+  self->portal_seen = seen;
+  g_signal_emit (self, signals[NETWORK_CHANGED], 0);
+}
+
+static void
 portal_reset (PcProber *self)
 {
   self->portal_since = 0;
@@ -334,9 +350,13 @@ on_portal_checked_cb (GObject      *source,
     state = PC_PORTAL_UNKNOWN;
 
   if (state == PC_PORTAL_NONE)
-    portal_reset (self);
+    {
+      portal_reset (self);
+      set_portal_seen (self, FALSE);
+    }
   else if (state == PC_PORTAL_DETECTED)
     {
+      set_portal_seen (self, TRUE);
       if (self->portal_since == 0)
         {
           guint minutes = pc_profile_get_int (self->profile, "captive_portal.fail_open_minutes");
@@ -400,14 +420,20 @@ on_edge_checked_cb (GObject      *source,
 {
   Round *round = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *client_address = NULL;
   char *detail = NULL;
   PcEdgeOutcome outcome;
 
-  outcome = pc_probe_edge_finish (result, &detail, &error);
+  outcome = pc_probe_edge_finish (result, &detail, &client_address, &error);
   if (error != NULL)
-    round_check_done (round, CHECK_EDGE, NULL);
-  else
-    round_check_done (round, CHECK_EDGE, edge_result (round->kind, outcome, detail));
+    {
+      round_check_done (round, CHECK_EDGE, NULL);
+      return;
+    }
+
+  if (client_address != NULL && !g_cancellable_is_cancelled (round->cancellable))
+    pc_dbus_module_set_client_address (PC_DBUS_MODULE (round->module), client_address);
+  round_check_done (round, CHECK_EDGE, edge_result (round->kind, outcome, detail));
 }
 
 static void
@@ -435,7 +461,18 @@ on_dx_checked_cb (GObject      *source,
   PcProbeResult *found = NULL;
 
   if (pc_probe_dx_finish (result, &detail, &error))
-    self->dx_reached = TRUE;
+    {
+      if (!self->dx_reached)
+        {
+          g_autofree char *path = g_build_filename (self->state_dir, "dx-registered", NULL);
+          g_autoptr(GFile) file = g_file_new_for_path (path);
+
+          /* Registered: later failures are server errors, across restarts. */
+          g_file_replace_contents_async (file, "1\n", 2, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                         NULL, NULL, NULL);
+        }
+      self->dx_reached = TRUE;
+    }
   else if (error == NULL)
     found = pc_probe_result_new (self->dx_reached ? "server-error" : "installation-error", detail);
 
@@ -901,6 +938,15 @@ pc_prober_sign_out (PcProber *self)
   pc_prober_probe_all (self);
 }
 
+/* Did the last captive-portal probe find one? (Network: captive-portal) */
+gboolean
+pc_prober_get_portal_seen (PcProber *self)
+{
+  g_return_val_if_fail (PC_IS_PROBER (self), FALSE);
+
+  return self->portal_seen;
+}
+
 /* NetworkType: "trusted" when the profile's criteria all hold. */
 const char *
 pc_prober_get_network_type (PcProber *self)
@@ -984,6 +1030,12 @@ pc_prober_new (PcModule       **modules,
   self->held = held;
   self->sysroot = g_strdup (sysroot);
   self->state_dir = g_strdup (state_dir);
+  {
+    g_autofree char *marker = g_build_filename (state_dir, "dx-registered", NULL);
+
+    /* A stat at start, before the main loop runs. */
+    self->dx_reached = g_file_test (marker, G_FILE_TEST_EXISTS);
+  }
 
   self->auth = pc_auth_new (state_dir);
   g_signal_connect_object (self->auth, "changed", G_CALLBACK (on_auth_changed_cb), self, G_CONNECT_SWAPPED);

@@ -27,6 +27,7 @@ void        pc_prober_probe_all             (PcProber         *self);
 void        pc_prober_set_network_available (PcProber         *self,
                                              gboolean          available);
 gboolean    pc_prober_get_network_available (PcProber         *self);
+gboolean    pc_prober_get_portal_seen       (PcProber         *self);
 gboolean    pc_prober_get_sign_in_needed    (PcProber         *self);
 void        pc_prober_sign_in_async         (PcProber         *self,
                                              const char       *user,

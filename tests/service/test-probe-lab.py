@@ -42,6 +42,10 @@ def all_on(lab, service):
   check_equal(service.get(IS, 'Server'), f'127.0.0.1:{lab.info["ports"]["edge"]}', 'IS Server')
   check_equal(service.get(PA, 'Server'), f'127.0.0.1:{lab.info["ports"]["private_edge"]}', 'PA Server')
   check_equal(service.get(IS, 'AuthStatus'), 'authenticated', 'IS AuthStatus')
+  check_equal(service.get(IS, 'ClientAddress'), '127.0.0.1', 'IS ClientAddress')
+  check_equal(service.get(PA, 'ClientAddress'), '127.0.0.1', 'PA ClientAddress')
+  check_equal(service.get(None, 'Network'), 'online', 'Network')
+  check(service.login_url.startswith(lab.info['urls']['verification']), f'Login URL: {service.login_url!r}')
 
 
 def edge_down_direct(lab, service):
@@ -84,6 +88,7 @@ def edge_wrong_cert(lab, service):
 
 def private_wrong_cert(lab, service):
   service.wait_error(PA, '')
+  service.wait_error(IS, '')
   lab.fault('private-wrong-cert')
   service.retry(PA)
   state = service.wait_error(PA, 'untrusted-root-cert')
@@ -119,9 +124,14 @@ def dr_active(lab, service):
   state = service.wait_error(IS, 'safe-mode')
   check_equal(state['ErrorDetail'], 'Disaster recovery is active', 'ErrorDetail')
   check_equal(state['FailMode'], '', 'FailMode')
+  # The cloud is away: the local proxy sends traffic straight to the target.
+  head, body = proxy_get(lab.info['ports']['local_proxy'], lab.info['urls']['web'] + '/bytes?n=7')
+  check(b' 200 ' in head and len(body) == 7, f'direct in safe mode: {head!r} {body[:80]!r}')
   lab.fault('dr-active', False)
   service.retry(IS)
   service.wait_error(IS, '')
+  head, body = proxy_get(lab.info['ports']['local_proxy'], lab.info['urls']['web'] + '/bytes?n=7')
+  check(b'/bytes?n=7' in body, f'through the edge again: {body[:200]!r}')
 
 
 def dx_server_error(lab, service):
@@ -150,6 +160,11 @@ def dx_installation_error(directory, lab):
     lab.fault('dx-down')
     service.retry(DX)
     service.wait_error(DX, 'server-error')
+    # Registration is remembered across a restart.
+    state_dir = service.state_dir
+    service.stop()
+    service = Service(directory, lab.profile(), state_dir=state_dir)
+    service.wait_error(DX, 'server-error')
     lab.fault('dx-down', False)
   finally:
     service.stop()
@@ -163,10 +178,12 @@ def portal_redirect(lab, service):
   check_equal(state['FailMode'], 'fail-open', 'FailMode')
   check('HTTP 302' in state['ErrorDetail'], f'ErrorDetail: {state}')
   check_equal(service.get(IS, 'PortalUrl'), lab.info['urls']['portal_login'], 'PortalUrl')
+  check_equal(service.get(None, 'Network'), 'captive-portal', 'Network')
   lab.fault('portal', False)
   service.retry(IS)
   service.wait_error(IS, '')
   check_equal(service.get(IS, 'PortalUrl'), '', 'PortalUrl after')
+  check_equal(service.get(None, 'Network'), 'online', 'Network after')
 
 
 def portal_200(lab, service):
@@ -223,6 +240,17 @@ def internal_error(directory, lab):
   finally:
     blocker.close()
     service.stop()
+
+
+def proxy_get(port, url):
+  """GET through the local proxy: (status line, body)."""
+  with socket.create_connection(('127.0.0.1', port), timeout=15) as sock:
+    sock.sendall(f'GET {url} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n'.encode())
+    answer = b''
+    while chunk := sock.recv(4096):
+      answer += chunk
+  head, _, body = answer.partition(b'\r\n\r\n')
+  return head.split(b'\r\n')[0], body
 
 
 def local_proxy_forwards(lab, service):

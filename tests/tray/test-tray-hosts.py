@@ -75,8 +75,28 @@ def test_no_host():
         desktop.stop()
 
 
+def test_window_app_missing():
+    desktop = Desktop('no-window', window_app=False)
+    try:
+        desktop.start_service()
+        desktop.login()
+        desktop.start_tray()
+        desktop.wait_for_item()
+        desktop.wait_for_title('Internet Security: On')
+        desktop.clear_notifications()
+        desktop.click('Open Portcullis')
+        desktop.wait_until(lambda: desktop.notifications(), 5, 'no popup saying the window failed')
+        popup = desktop.notifications()[0]
+        check_equal(popup['summary'], 'Cannot open Portcullis', 'failure popup')
+        check('io.github.Portcullis' in popup['body'], f'the reason: {popup["body"]}')
+        check(desktop.tray.poll() is None, 'the tray keeps running')
+    finally:
+        desktop.stop()
+
+
 if __name__ == '__main__':
     run_tap([
         ('Debian status-notifier-watcher', test_debian_watcher),
         ('no StatusNotifierItem host', test_no_host),
+        ('window app missing', test_window_app_missing),
     ])

@@ -346,8 +346,10 @@ make_module_notification (PcModuleKind            kind,
                                 PC_NOTIFICATION_URGENCY_LOW,
                                 PC_ACTION_NONE);
 
+  /* Logging out turns every module off: the user did it, no news. */
   if (is_turned_off (now->status, now->error) &&
-      !is_turned_off (before->status, before->error))
+      !is_turned_off (before->status, before->error) &&
+      !is_empty (user))
     return pc_notification_new (name, kind,
                                 /* Translators: %s is a module, "Internet Security" */
                                 g_strdup_printf (_("%s is turned off"), title),

@@ -416,6 +416,33 @@ test_logged_out_is_quiet (Fixture       *fixture,
 }
 
 static void
+test_logging_out_is_quiet (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) back = NULL;
+
+  assert_none (update (fixture, T0));
+
+  fixture->state.user = "";
+  for (guint i = 0; i < PC_N_MODULES; i++)
+    {
+      fixture->state.modules[i].status = "off";
+      fixture->state.modules[i].auth_status = "required";
+    }
+  assert_none (update (fixture, T0 + SECOND));
+
+  /* Logging in again: each module says it is connected. */
+  fixture->state.user = "alice";
+  for (guint i = 0; i < PC_N_MODULES; i++)
+    {
+      fixture->state.modules[i].status = "on";
+      fixture->state.modules[i].auth_status = "authenticated";
+    }
+  back = update (fixture, T0 + 2 * SECOND);
+  g_assert_cmpuint (back->len, ==, PC_N_MODULES);
+}
+
+static void
 test_service_restart (Fixture       *fixture,
                       gconstpointer  data)
 {
@@ -486,6 +513,7 @@ main (int   argc,
   ADD ("/tray/rules/network-disconnected", test_network_disconnected);
   ADD ("/tray/rules/authentication-required", test_authentication_required);
   ADD ("/tray/rules/logged-out-is-quiet", test_logged_out_is_quiet);
+  ADD ("/tray/rules/logging-out-is-quiet", test_logging_out_is_quiet);
   ADD ("/tray/rules/service-restart", test_service_restart);
   g_test_add_func ("/tray/rules/copy", test_copy);
 

@@ -441,9 +441,28 @@ class Desktop:
 
     # --- the tray ---
 
+    def lsan_options(self, options):
+        """LSAN_OPTIONS with lsan-tray.supp added to the suite's suppressions."""
+        parts = [p for p in options.split(':') if p]
+        suppressions = [p.split('=', 1)[1] for p in parts if p.startswith('suppressions=')]
+        combined = os.path.join(self.tmp, 'lsan.supp')
+        with open(combined, 'w') as out:
+            for path in suppressions + [os.path.join(os.path.dirname(__file__), 'lsan-tray.supp')]:
+                with open(path) as f:
+                    out.write(f.read() + '\n')
+        return ':'.join([p for p in parts if not p.startswith('suppressions=')]
+                        + ['suppressions=' + combined])
+
     def start_tray(self, extra_env=None):
         env = self.env()
         env.update(extra_env or {})
+        if 'LSAN_OPTIONS' in env:   # meson test --setup sanitize
+            env['LSAN_OPTIONS'] = self.lsan_options(env['LSAN_OPTIONS'])
+        if 'ASAN_OPTIONS' in env and 'fast_unwind_on_malloc' not in env['ASAN_OPTIONS']:
+            # Debian's GLib and GTK have no frame pointers: without the slow
+            # unwinder a leak's stack stops at g_malloc and no suppression
+            # can name the library function behind it.
+            env['ASAN_OPTIONS'] += ':fast_unwind_on_malloc=0'
         self.tray_log = os.path.join(self.tmp, 'tray.log')
         # PC_TRAY_WRAPPER="valgrind --leak-check=full" (or heaptrack) to profile it.
         wrapper = shlex.split(os.environ.get('PC_TRAY_WRAPPER', ''))

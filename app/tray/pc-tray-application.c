@@ -591,11 +591,36 @@ pc_tray_application_shutdown (GApplication *application)
   G_APPLICATION_CLASS (pc_tray_application_parent_class)->shutdown (application);
 }
 
+/*
+ * --autostart: started at login (the autostart entry, the user unit). GNOME
+ * already skips us when start-at-login is off (X-GNOME-Autostart-Condition);
+ * other desktops do not read that key, so the tray checks it itself.
+ */
+static int
+pc_tray_application_handle_local_options (GApplication *application,
+                                          GVariantDict *options)
+{
+  g_autoptr(GSettings) settings = NULL;
+
+  if (!g_variant_dict_contains (options, "autostart"))
+    return -1;
+
+  settings = settings_new_if_installed ();
+  if (settings != NULL && !g_settings_get_boolean (settings, "start-at-login"))
+    {
+      g_message ("Not starting: “Start at login” is off");
+      return 0;
+    }
+
+  return -1;
+}
+
 static void
 pc_tray_application_class_init (PcTrayApplicationClass *klass)
 {
   GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
 
+  application_class->handle_local_options = pc_tray_application_handle_local_options;
   application_class->startup = pc_tray_application_startup;
   application_class->activate = pc_tray_application_activate;
   application_class->shutdown = pc_tray_application_shutdown;
@@ -604,6 +629,13 @@ pc_tray_application_class_init (PcTrayApplicationClass *klass)
 static void
 pc_tray_application_init (PcTrayApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "autostart", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Started at login: exit unless “Start at login” is on"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 PcTrayApplication *

@@ -5,7 +5,10 @@ status-notifier-watcher (haskell-status-notifier-item-utils), no
 StatusNotifierItem host at all (plain GNOME: libayatana's XEmbed fallback
 and notifications), and a host that appears after the tray started."""
 
-from trayharness import Desktop, GLib, check, check_equal, run_tap
+import os
+import subprocess
+
+from trayharness import TRAY, Desktop, GLib, check, check_equal, run_tap
 
 NO_HOST_MESSAGE = 'No StatusNotifierItem host (tray) found'
 
@@ -94,9 +97,39 @@ def test_window_app_missing():
         desktop.stop()
 
 
+def test_start_at_login():
+    desktop = Desktop('autostart', notifications=False)
+    try:
+        keyfile_dir = os.path.join(desktop.tmp, 'config', 'glib-2.0', 'settings')
+        os.makedirs(keyfile_dir)
+        with open(os.path.join(keyfile_dir, 'keyfile'), 'w') as f:
+            f.write('[io/github/Portcullis]\nstart-at-login=false\n')
+        skipped = subprocess.run([TRAY, '--autostart'], env=desktop.env(), timeout=20,
+                                 capture_output=True, text=True)
+        check_equal(skipped.returncode, 0, 'exit status with start-at-login off')
+        check('Start at login' in skipped.stderr, f'says why: {skipped.stderr!r}')
+        desktop.iterate(0.3)
+        check_equal(desktop.items, [], 'an item registered although start-at-login is off')
+
+        # Started by hand, the setting does not matter.
+        desktop.start_tray()
+        desktop.wait_for_item()
+
+        with open(os.path.join(keyfile_dir, 'keyfile'), 'w') as f:
+            f.write('[io/github/Portcullis]\nstart-at-login=true\n')
+        desktop.tray.terminate()
+        desktop.tray.wait(10)
+        desktop.items.clear()
+        desktop.start_tray(args=['--autostart'])
+        desktop.wait_for_item()
+    finally:
+        desktop.stop()
+
+
 if __name__ == '__main__':
     run_tap([
         ('Debian status-notifier-watcher', test_debian_watcher),
         ('no StatusNotifierItem host', test_no_host),
         ('window app missing', test_window_app_missing),
+        ('start at login', test_start_at_login),
     ])

@@ -23,7 +23,7 @@ def test_autostart_entry():
     entry.optionxform = str
     entry.read(AUTOSTART)
     group = entry['Desktop Entry']
-    check(group['Exec'].endswith('/portcullis-tray'), f'Exec: {group["Exec"]}')
+    check(group['Exec'].endswith('/portcullis-tray --autostart'), f'Exec: {group["Exec"]}')
     check_equal(group['X-GNOME-Autostart-Condition'],
                 'GSettings io.github.Portcullis start-at-login', 'honours start-at-login')
     check_equal(group['NoDisplay'], 'true', 'not in the application menu')
@@ -41,7 +41,7 @@ def test_user_unit():
         check_equal(len(exec_line), 1, 'one ExecStart')
         unit = os.path.join(tmp, 'portcullis-tray.service')
         with open(unit, 'w') as f:
-            f.write(text.replace(exec_line[0], 'ExecStart=' + TRAY))
+            f.write(text.replace(exec_line[0], 'ExecStart=' + TRAY + ' --autostart'))
         env = dict(os.environ, XDG_RUNTIME_DIR=runtime, XDG_CONFIG_HOME=os.path.join(tmp, 'config'))
         result = subprocess.run(['systemd-analyze', '--user', 'verify', unit],
                                 capture_output=True, text=True, env=env)

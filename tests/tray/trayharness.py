@@ -453,7 +453,7 @@ class Desktop:
         return ':'.join([p for p in parts if not p.startswith('suppressions=')]
                         + ['suppressions=' + combined])
 
-    def start_tray(self, extra_env=None):
+    def start_tray(self, extra_env=None, args=()):
         env = self.env()
         env.update(extra_env or {})
         if 'LSAN_OPTIONS' in env:   # meson test --setup sanitize
@@ -466,7 +466,7 @@ class Desktop:
         self.tray_log = os.path.join(self.tmp, 'tray.log')
         # PC_TRAY_WRAPPER="valgrind --leak-check=full" (or heaptrack) to profile it.
         wrapper = shlex.split(os.environ.get('PC_TRAY_WRAPPER', ''))
-        self.tray = self._spawn(wrapper + [TRAY], 'tray.log', env=env)
+        self.tray = self._spawn(wrapper + [TRAY] + list(args), 'tray.log', env=env)
         return self.tray
 
     def tray_output(self):

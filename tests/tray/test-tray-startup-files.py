@@ -46,7 +46,7 @@ def test_user_unit():
         result = subprocess.run(['systemd-analyze', '--user', 'verify', unit],
                                 capture_output=True, text=True, env=env)
         check_equal(result.returncode, 0, 'systemd-analyze verify: ' + result.stdout + result.stderr)
-        check('BusName=io.github.Portcullis.Tray' in text, 'Type=dbus waits for the tray’s name')
+        check('Restart=on-failure' in text, 'restarted if it crashes')
 
 
 if __name__ == '__main__':

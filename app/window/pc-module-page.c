@@ -54,6 +54,7 @@ struct _PcModulePage
   /* owned */
   PcClient             *client;
   PcDbusModule         *module;
+  GSignalGroup         *manager_signals;
   GPtrArray            *guidance_rows;
   char                 *guidance_key;
   guint                 clock_id;
@@ -263,7 +264,8 @@ pc_module_page_update (PcModulePage *self)
   set_subtitle (self->status_row, title);
 
   severity = pc_status_get_severity (status, code);
-  gtk_image_set_from_icon_name (self->status_icon, pc_format_severity_icon (severity));
+  if (g_strcmp0 (gtk_image_get_icon_name (self->status_icon), pc_format_severity_icon (severity)) != 0)
+    gtk_image_set_from_icon_name (self->status_icon, pc_format_severity_icon (severity));
   if (severity != self->severity)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon),
@@ -350,9 +352,13 @@ on_module_properties_changed_cb (PcModulePage *self,
   pc_module_page_update (self);
 }
 
+/* The user, the network type and the policy: Manager properties. Not
+ * the client's "changed", which fires for every module's every change. */
 static void
-on_client_changed_cb (PcModulePage *self,
-                      PcClient     *client)
+on_manager_properties_changed_cb (PcModulePage *self,
+                                  GVariant     *changed,
+                                  GStrv         invalidated,
+                                  GDBusProxy   *proxy)
 {
   g_assert (PC_IS_MODULE_PAGE (self));
 
@@ -399,9 +405,11 @@ pc_module_page_constructed (GObject *object)
 
   g_assert (self->client != NULL);
 
-  g_signal_connect_object (self->client, "changed",
-                           G_CALLBACK (on_client_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  self->manager_signals = g_signal_group_new (G_TYPE_DBUS_PROXY);
+  g_signal_group_connect_swapped (self->manager_signals, "g-properties-changed",
+                                  G_CALLBACK (on_manager_properties_changed_cb), self);
+  g_object_bind_property (self->client, "manager", self->manager_signals, "target",
+                          G_BINDING_SYNC_CREATE);
   pc_module_page_update (self);
 }
 
@@ -446,7 +454,10 @@ pc_module_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PC_TYPE_MODULE_PAGE);
+  if (self->module != NULL)
+    g_signal_handlers_disconnect_by_func (self->module, on_module_properties_changed_cb, self);
   g_clear_object (&self->module);
+  g_clear_object (&self->manager_signals);
   g_clear_object (&self->client);
   g_clear_pointer (&self->guidance_rows, g_ptr_array_unref);
   g_clear_pointer (&self->guidance_key, g_free);

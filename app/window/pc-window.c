@@ -777,6 +777,26 @@ on_client_changed_cb (PcWindow *self,
   update_stack (self);
 }
 
+/* Startup time is a budget (tests/bench/window-startup.py reads this with
+ * G_MESSAGES_DEBUG=portcullis-window); g_get_monotonic_time() is
+ * CLOCK_MONOTONIC, comparable with the launcher's clock. */
+static void
+on_first_frame_cb (GdkFrameClock *frame_clock,
+                   PcWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (frame_clock, on_first_frame_cb, self);
+  g_debug ("First frame drawn at monotonic %" G_GINT64_FORMAT " us", g_get_monotonic_time ());
+}
+
+static void
+pc_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (pc_window_parent_class)->realize (widget);
+
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (on_first_frame_cb), widget, 0);
+}
+
 static void
 pc_window_constructed (GObject *object)
 {
@@ -861,6 +881,8 @@ pc_window_class_init (PcWindowClass *klass)
   object_class->dispose = pc_window_dispose;
   object_class->get_property = pc_window_get_property;
   object_class->set_property = pc_window_set_property;
+
+  widget_class->realize = pc_window_realize;
 
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL,

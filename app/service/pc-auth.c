@@ -464,8 +464,10 @@ on_poll_timeout_cb (gpointer user_data)
 static void
 poll_later (PcAuth *self)
 {
+  /* Never early (RFC 8628 §3.5): g_timeout_add_seconds() may fire up to a
+   * second before its time, which the IdP answers with slow_down. */
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  self->poll_id = g_timeout_add_seconds (self->interval_s, on_poll_timeout_cb, self);
+  self->poll_id = g_timeout_add (self->interval_s * 1000, on_poll_timeout_cb, self);
 }
 
 static void

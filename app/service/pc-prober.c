@@ -8,6 +8,7 @@
 #include "pc-network-watch.h"
 #include "pc-probe.h"
 #include "pc-prober.h"
+#include "pc-system-roots.h"
 #include "pc-tunnel.h"
 
 /*
@@ -1025,6 +1026,9 @@ pc_prober_new (PcModule       **modules,
                const char      *state_dir)
 {
   PcProber *self = g_object_new (PC_TYPE_PROBER, NULL);
+
+  /* The system CA bundle only when something relies on it. */
+  pc_system_roots_install ();
 
   self->modules = modules;
   self->held = held;

@@ -170,6 +170,25 @@ def dx_installation_error(directory, lab):
     service.stop()
 
 
+def dx_system_roots(directory, lab):
+  # No top-level ca_file: the DX server must chain to the system roots,
+  # which are the lab CA here (SSL_CERT_FILE), and then to nothing known.
+  profile = lab.profile(ca_file=None)
+  service = Service(directory, profile, env={'SSL_CERT_FILE': lab.info['files']['ca']})
+  try:
+    service.wait_error(DX, '')
+    check('Loaded the system CA bundle' in service.read_log(), 'the system roots were read when needed')
+  finally:
+    service.stop()
+  service = Service(directory, profile, env={'SSL_CERT_FILE': lab.info['files']['private_ca']})
+  try:
+    state = service.wait_error(DX, 'installation-error')
+    check('TLS' in state['ErrorDetail'] or 'certificate' in state['ErrorDetail'].lower(),
+          f'ErrorDetail names the certificate: {state}')
+  finally:
+    service.stop()
+
+
 def portal_redirect(lab, service):
   service.wait_error(IS, '')
   lab.fault('portal')
@@ -354,6 +373,7 @@ TESTS = [
   ('disaster recovery active: safe-mode', with_service(dr_active)),
   ('DX server down after registration: server-error', with_service(dx_server_error)),
   ('DX server down from the start: installation-error', with_lab(dx_installation_error)),
+  ('DX trusts the system roots when the profile names no CA', with_lab(dx_system_roots)),
   ('portal redirect: captive-portal-detected, PortalUrl = login page', with_service(portal_redirect)),
   ('portal answering 200: captive-portal-detected, PortalUrl = probe URL', with_service(portal_200)),
   ('portal not passed in time: captive-portal-error',

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "pc-module-page.h"
+#include "pc-action-box.h"
 #include "pc-format.h"
 
 /*
@@ -23,6 +24,8 @@ struct _PcModulePage
   AdwActionRow         *status_row;
   GtkImage             *status_icon;
   GtkSpinner           *spinner;
+  AdwPreferencesRow    *status_actions_row;
+  PcActionBox          *status_actions;
   GtkButton            *retry_button;
   GtkButton            *open_browser_button;
   AdwActionRow         *auth_row;
@@ -96,6 +99,7 @@ set_label (GtkLabel   *label,
     gtk_label_set_label (label, text);
   gtk_widget_set_visible (GTK_WIDGET (label), visible);
 }
+
 
 static void
 update_time_connected (PcModulePage *self)
@@ -296,6 +300,8 @@ pc_module_page_update (PcModulePage *self)
   actions = code != NULL ? pc_catalog_get_actions (code, kind) : PC_ACTION_NONE;
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), (actions & PC_ACTION_RETRY) != 0);
   gtk_widget_set_visible (GTK_WIDGET (self->open_browser_button), (actions & PC_ACTION_OPEN_BROWSER) != 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_actions_row),
+                          (actions & (PC_ACTION_RETRY | PC_ACTION_OPEN_BROWSER)) != 0);
 
   /* Private Access authenticates on its own row. */
   gtk_widget_set_visible (GTK_WIDGET (self->auth_row), kind == PC_MODULE_PRIVATE_ACCESS);
@@ -547,12 +553,15 @@ pc_module_page_class_init (PcModulePageClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (PC_TYPE_ACTION_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/Portcullis/pc-module-page.ui");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, status_row);
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, status_icon);
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, PcModulePage, status_actions_row);
+  gtk_widget_class_bind_template_child (widget_class, PcModulePage, status_actions);
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, open_browser_button);
   gtk_widget_class_bind_template_child (widget_class, PcModulePage, auth_row);

@@ -714,7 +714,9 @@ sync_pages (PcWindow *self)
       const char *name = pc_module_kind_to_string (kind);
       GtkWidget *page = find_page (self, name);
 
-      if (page == NULL && module != NULL)
+      /* Pages are made once the service's objects are all known, so
+       * they come in display order whatever order the bus listed them. */
+      if (page == NULL && module != NULL && pc_client_get_available (self->client))
         {
           page = pc_module_page_new (self->client, module);
           adw_view_stack_add_titled (self->view_stack, page, name, pc_module_kind_get_title (kind));
@@ -798,6 +800,17 @@ pc_window_realize (GtkWidget *widget)
 }
 
 static void
+on_client_available_cb (PcWindow   *self,
+                        GParamSpec *pspec,
+                        PcClient   *client)
+{
+  g_assert (PC_IS_WINDOW (self));
+
+  sync_pages (self);
+  update_stack (self);
+}
+
+static void
 pc_window_constructed (GObject *object)
 {
   PcWindow *self = PC_WINDOW (object);
@@ -811,7 +824,7 @@ pc_window_constructed (GObject *object)
                            G_CALLBACK (on_client_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::available",
-                           G_CALLBACK (on_client_changed_cb), self,
+                           G_CALLBACK (on_client_available_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->view_stack, "notify::visible-child-name",
                            G_CALLBACK (on_visible_page_cb), self,

@@ -312,6 +312,70 @@ def type_text(node, text, replace=False):
     time.sleep(0.2)
 
 
+def extents(node):
+    """(x, y, width, height) on the screen."""
+    return tuple(node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS))
+
+
+def resize_toplevels(width, height):
+    """Resizes every viewable top-level X window (there is no window
+    manager on the test display) the way a user dragging its edge would."""
+    import ctypes
+    import ctypes.util
+    from ctypes import POINTER, byref, c_int, c_uint, c_ulong, c_long, c_void_p
+
+    class XWindowAttributes(ctypes.Structure):
+        _fields_ = [('x', c_int), ('y', c_int), ('width', c_int), ('height', c_int),
+                    ('border_width', c_int), ('depth', c_int), ('visual', c_void_p),
+                    ('root', c_ulong), ('class_', c_int), ('bit_gravity', c_int),
+                    ('win_gravity', c_int), ('backing_store', c_int), ('backing_planes', c_ulong),
+                    ('backing_pixel', c_ulong), ('save_under', c_int), ('colormap', c_ulong),
+                    ('map_installed', c_int), ('map_state', c_int), ('all_event_masks', c_long),
+                    ('your_event_mask', c_long), ('do_not_propagate_mask', c_long),
+                    ('override_redirect', c_int), ('screen', c_void_p)]
+
+    xlib = ctypes.cdll.LoadLibrary(ctypes.util.find_library('X11'))
+    xlib.XOpenDisplay.restype = c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XDefaultRootWindow.restype = c_ulong
+    xlib.XDefaultRootWindow.argtypes = [c_void_p]
+    xlib.XQueryTree.argtypes = [c_void_p, c_ulong, POINTER(c_ulong), POINTER(c_ulong),
+                                POINTER(POINTER(c_ulong)), POINTER(c_uint)]
+    xlib.XGetWindowAttributes.argtypes = [c_void_p, c_ulong, POINTER(XWindowAttributes)]
+    xlib.XResizeWindow.argtypes = [c_void_p, c_ulong, c_uint, c_uint]
+    xlib.XFlush.argtypes = [c_void_p]
+    xlib.XCloseDisplay.argtypes = [c_void_p]
+    xlib.XFree.argtypes = [c_void_p]
+
+    display = xlib.XOpenDisplay(None)
+    if not display:
+        raise RuntimeError('cannot open the X display')
+    root, parent = c_ulong(), c_ulong()
+    windows, count = POINTER(c_ulong)(), c_uint()
+    xlib.XQueryTree(display, xlib.XDefaultRootWindow(display), byref(root), byref(parent),
+                    byref(windows), byref(count))
+    resized = 0
+    for i in range(count.value):
+        attributes = XWindowAttributes()
+        xlib.XGetWindowAttributes(display, windows[i], byref(attributes))
+        if attributes.map_state == 2 and not attributes.override_redirect:  # IsViewable
+            xlib.XResizeWindow(display, windows[i], width, height)
+            resized += 1
+    if windows:
+        xlib.XFree(windows)
+    xlib.XFlush(display)
+    xlib.XCloseDisplay(display)
+    return resized
+
+
+def mean_luminance(path, x, y, width, height):
+    """Mean brightness (0..1) of a rectangle of a screenshot."""
+    out = subprocess.run(['convert', path, '-crop', f'{width}x{height}+{x}+{y}', '+repage',
+                          '-colorspace', 'Gray', '-format', '%[fx:mean]', 'info:'],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
 def screenshot(name):
     """Saves the whole screen to the build dir's window-screenshots/."""
     folder = os.path.join(BUILD_DIR, 'tests', 'window', 'screenshots')

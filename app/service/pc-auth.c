@@ -212,6 +212,17 @@ request_json_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A request cut by soup_session_abort() (a new profile), not by us. */
+static gboolean
+was_interrupted (GAsyncResult *result,
+                 const GError *error)
+{
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         (cancellable == NULL || !g_cancellable_is_cancelled (cancellable));
+}
+
 static const char *
 json_string (json_object *object,
              const char  *key)
@@ -322,7 +333,7 @@ on_refreshed_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !was_interrupted (result, error))
         return;
       if (error->domain == G_TLS_ERROR)
         {
@@ -402,7 +413,7 @@ on_polled_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !was_interrupted (result, error))
         return;
       if (error->domain == G_TLS_ERROR)
         fail_from_error (self, "Waiting for the sign-in", error);
@@ -485,7 +496,7 @@ on_device_authorized_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || was_interrupted (result, error))
         fail_from_error (self, "Starting the sign-in", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -534,7 +545,7 @@ on_discovered_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || was_interrupted (result, error))
         fail_from_error (self, "Reaching the identity provider", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -82,6 +82,21 @@ def approve(directory, lab):
     service.stop()
 
 
+def reload_while_waiting(directory, lab):
+  service = Service(directory, lab.profile(), login=False)
+  try:
+    url = login(service)
+    check_authenticating(service, url, lab)
+    # A new profile (the same issuer) while the device flow waits.
+    service.manager_call('UpdatePolicy')
+    time.sleep(1.5)
+    lab.control_call('POST', '/approve', {'user_code': url.split('user_code=')[1]})
+    for module in (IS, PA):
+      service.wait_error(module, '', timeout=8)
+  finally:
+    service.stop()
+
+
 def deny(directory, lab):
   service = Service(directory, lab.profile(), login=False)
   try:
@@ -229,6 +244,7 @@ def saved_token(directory, lab):
 
 TESTS = [
   ('login shows authenticating, approval brings everything on, token kept 0600', with_lab(approve)),
+  ('a profile reload while the sign-in waits keeps polling', with_lab(reload_while_waiting)),
   ('the user denies: authentication-error, Authenticate starts over', with_lab(deny)),
   ('the code expires unapproved: authentication-error', with_lab(expire)),
   ('slow_down lengthens the polling interval', with_lab(slow_down)),

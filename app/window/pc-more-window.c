@@ -66,7 +66,7 @@ void
 pc_more_window_sync (PcMoreWindow *self)
 {
   PcDbusManager *manager;
-  gboolean available;
+  gboolean available, may_restart, may_repair;
   g_autofree char *contact = NULL;
   g_autofree char *url = NULL;
   g_autofree char *report_subtitle = NULL;
@@ -84,10 +84,12 @@ pc_more_window_sync (PcMoreWindow *self)
                                          : _("The Portcullis service is not running. These options come back as soon as it does."));
 
   /* Hidden when the policy forbids them; the service refuses them too. */
-  gtk_widget_set_visible (GTK_WIDGET (self->restart_service_row),
-                          pc_client_get_policy_boolean (self->client, "restart-service", TRUE));
-  gtk_widget_set_visible (GTK_WIDGET (self->repair_app_row),
-                          pc_client_get_policy_boolean (self->client, "repair-app", TRUE));
+  may_restart = pc_client_get_policy_boolean (self->client, "restart-service", TRUE);
+  may_repair = pc_client_get_policy_boolean (self->client, "repair-app", TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->restart_service_row), may_restart);
+  gtk_widget_set_visible (GTK_WIDGET (self->repair_app_row), may_repair);
+  /* No empty card when the policy leaves nothing in it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->service_group), may_restart || may_repair);
   gtk_widget_set_visible (GTK_WIDGET (self->export_logs_row),
                           pc_client_get_policy_boolean (self->client, "export-logs", TRUE));
 

@@ -363,6 +363,16 @@ on_module_handle_retry_cb (PcService             *self,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+complete_login_with_url_when_saved_cb (gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(s)", g_object_get_data (G_OBJECT (invocation),
+                                                                                  "pc-login-url")));
+}
+
 /* Login and Authenticate with an identity provider: both answer with the
  * device flow's verification URL (DESIGN §5). */
 typedef struct
@@ -388,7 +398,13 @@ on_signed_in_cb (GObject      *source,
   else if (sign_in->module != NULL)
     pc_dbus_module_complete_authenticate (sign_in->module, sign_in->invocation, url);
   else
-    pc_dbus_manager_complete_login (sign_in->self->manager, sign_in->invocation, url);
+    {
+      /* Login answers once the user is on disk, as without an IdP. */
+      g_object_set_data_full (G_OBJECT (sign_in->invocation), "pc-login-url",
+                              g_steal_pointer (&url), g_free);
+      pc_state_when_saved (sign_in->self->state, complete_login_with_url_when_saved_cb,
+                           sign_in->invocation);
+    }
 
   g_clear_object (&sign_in->module);
   g_object_unref (sign_in->self);
@@ -472,6 +488,11 @@ on_manager_handle_login_cb (PcService             *self,
 
   g_message ("User %s logged in", user);
   pc_state_set_user (self->state, user);
+  /* Straight from off to connecting, not through a moment of "on". */
+  if (self->prober != NULL)
+    for (guint i = 0; i < PC_N_MODULES; i++)
+      if (self->modules[i] != NULL)
+        pc_module_set_connecting (self->modules[i], TRUE);
   pc_service_apply_login (self);
   pc_service_probe_all (self);
   if (self->prober != NULL && pc_prober_get_sign_in_needed (self->prober))

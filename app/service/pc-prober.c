@@ -66,7 +66,6 @@ struct _PcProber
   PcNetworkWatch  *network_watch;
   PcAuth          *auth;
   PcTunnel        *tunnel;
-  PcProbeResult   *tunnel_problem;
   Round           *rounds[PC_N_MODULES];
   guint            interval_id;
   guint            portal_deadline_id;
@@ -990,7 +989,6 @@ pc_prober_finalize (GObject *object)
   g_clear_pointer (&self->state_dir, g_free);
   g_clear_pointer (&self->edge_database_error, g_free);
   g_clear_pointer (&self->private_database_error, g_free);
-  g_clear_pointer (&self->tunnel_problem, pc_probe_result_free);
 
   G_OBJECT_CLASS (pc_prober_parent_class)->finalize (object);
 }

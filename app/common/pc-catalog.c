@@ -104,9 +104,11 @@ static const PcStatusInfo catalog[] = {
   {
     "connection-error",
     N_("Connection Error"),
-    N_("The Internet Security service edge cannot be reached."),
-    PC_SEVERITY_ERROR, PC_MODULES_IS,
-    { PC_ACTION_RETRY, 0, 0 },
+    N_("The service edge cannot be reached."),
+    /* DESIGN lists it for Internet Security; an unreachable private edge
+     * is the same failure for Private Access, and says so the same way. */
+    PC_SEVERITY_ERROR, PC_MODULES_IS | PC_MODULES_PA,
+    { PC_ACTION_RETRY, PC_ACTION_RETRY, 0 },
     { PC_STEP_RESTART_SERVICE, PC_STEP_CONTACT_SUPPORT },
     { { 0, RETRY_STEP }, { 0, RESTART_STEP }, { 0, SUPPORT_STEP } },
   },

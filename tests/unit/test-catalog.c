@@ -23,7 +23,8 @@ static const struct {
   { "captive-portal-detected",           "BR", "-",  "-" },
   { "captive-portal-error",              "R",  "-",  "-" },
   { "chaining-authentication-error",     "R",  "A",  "-" },
-  { "connection-error",                  "R",  "-",  "-" },
+  /* Also on Private Access (unreachable private edge): README, Decisions. */
+  { "connection-error",                  "R",  "R",  "-" },
   { "driver-error",                      "",   "-",  "-" },
   { "endpoint-fw-av-error",              "",   "-",  "-" },
   { "fail-open",                         "",   "-",  "-" },

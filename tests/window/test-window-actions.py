@@ -4,8 +4,15 @@
 
 Retry, Open Browser (and the refusal of a file: URL), Authenticate, Log
 Out, Restart Service (the window goes unavailable and recovers), the rate
-limit, Repair App's report, Export Logs, and the unavailable page when
+limit, Repair App's report, Export Logs (by action with a path, and
+through the file chooser), Report an Issue, and the unavailable page when
 the service is killed and comes back.
+
+The file chooser is xdg-desktop-portal's, played by fake-portal.py: the
+window is restarted with GDK_DEBUG=portals for those tests (GTK 4.8 uses
+portals only in a sandbox or with that flag), which also sends opened
+URLs through the portal's OpenURI, recorded in the same list as the
+test browser's.
 """
 
 import os
@@ -21,6 +28,7 @@ desktop = h.Desktop()
 
 
 def setup():
+    desktop.start_portal()
     desktop.start_service()
     desktop.manager_call('Login', '(s)', 'alice')
     desktop.start_window()
@@ -159,6 +167,57 @@ def test_export_logs():
     h.screenshot('action-export-logs')
 
 
+def restart_window_with_portals():
+    desktop.stop_window()
+    desktop.start_window(env=h.PORTAL_ENV)
+    desktop.main_frame()
+
+
+def test_export_logs_chooser():
+    path = os.path.join(desktop.tmp, 'chosen-logs.tar.gz')
+    desktop.portal_answer(path)
+    calls = len(desktop.portal_calls())
+    subprocess.run(['gapplication', 'action', 'io.github.Portcullis', 'export-logs'], check=True)
+    try:
+        desktop.any_text('Logs exported to “chosen-logs.tar.gz”', timeout=15)
+    except h.TestFailure as error:
+        raise h.TestFailure(f'{error}; file chooser calls {desktop.portal_calls()}')
+    h.check(['SaveFile', 'Export Logs'] in desktop.portal_calls()[calls:],
+            f'the file chooser was not asked: {desktop.portal_calls()}')
+    with tarfile.open(path, 'r:gz') as bundle:
+        h.check(len(bundle.getnames()) > 0, 'the bundle has no files')
+    h.screenshot('action-export-logs-chooser')
+
+
+def test_report_issue():
+    folder = os.path.join(desktop.tmp, 'reports')
+    os.makedirs(folder)
+    desktop.portal_answer(folder)
+    restart_window_with_portals()
+    before = desktop.opened_urls()
+    subprocess.run(['gapplication', 'action', 'io.github.Portcullis', 'report-issue'], check=True)
+    dialog = desktop.window_with('label', 'What Happened?')
+    save = desktop.button(dialog, 'Save Report…')
+    text = h.wait_until(lambda: h.find(dialog, role='text', name='Description'), 5, 'the description')
+    desktop.click_button(dialog, 'Save Report…')
+    desktop.any_text('Describe what happened first.')
+    h.type_text(text, 'The VPN drops every time I join the hotel Wi-Fi.')
+    h.screenshot('action-report-issue')
+    desktop.click_button(dialog, 'Save Report…')
+    h.wait_until(lambda: os.listdir(folder), 10, 'the report folder')
+    report = os.path.join(folder, os.listdir(folder)[0])
+    h.wait_until(lambda: os.path.exists(os.path.join(report, 'logs.tar.gz')) and
+                 os.path.getsize(os.path.join(report, 'logs.tar.gz')) > 0, 15, 'the logs in the report')
+    with open(os.path.join(report, 'description.txt')) as f:
+        description = f.read()
+    h.check('hotel Wi-Fi' in description and 'App policy: Demo' in description,
+            f'the description file lacks the text or the facts: {description!r}')
+    # The demo profile's support.url
+    h.wait_until(lambda: 'https://support.example.org/portcullis' in desktop.opened_urls()[len(before):],
+                 10, 'the support page opened')
+    h.check(save is not None, 'no Save Report button')
+
+
 def test_service_killed():
     desktop.stop_service(signal.SIGKILL)
     started = time.monotonic()
@@ -190,6 +249,8 @@ tests = [
     ('Restart Service is rate limited, and says so', test_restart_rate_limited),
     ('Repair App shows its report', test_repair_app),
     ('Export Logs writes the bundle', test_export_logs),
+    ('Report an Issue saves the description and logs, opens support', test_report_issue),
+    ('Export Logs through the file chooser', test_export_logs_chooser),
     ('SIGKILL: unavailable within 1 s, back within 1 s', test_service_killed),
     ('stop', desktop.close),
 ]

@@ -132,6 +132,11 @@ from gi.repository import Gio, GLib  # noqa: E402
 import pyatspi  # noqa: E402
 
 
+# GTK 4.8 goes through portals (file chooser, opening URLs) only in a
+# sandbox or with this debug flag.
+PORTAL_ENV = {'GDK_DEBUG': 'portals'}
+
+
 class TestFailure(Exception):
     pass
 
@@ -522,6 +527,7 @@ class Desktop:
         if env:
             full_env.update(env)
         self.window_log = open(os.path.join(_TMP, 'portcullis.log'), 'ab')
+        self._main_frame = None
         # PC_WINDOW_WRAPPER="gdb -batch -ex run -ex bt --args" to debug a crash.
         wrapper = os.environ.get('PC_WINDOW_WRAPPER', '').split()
         self.window = subprocess.Popen(wrapper + [WINDOW] + list(args), env=full_env,
@@ -616,8 +622,43 @@ class Desktop:
                                         if t.startswith(prefix)), None),
                           timeout, f'a message starting “{prefix}”')
 
+    def any_text(self, prefix, timeout=5):
+        """Waits for a label starting with prefix in any of the app's windows."""
+        def lookup():
+            for window in self.windows():
+                for text in texts(window):
+                    if text.startswith(prefix):
+                        return text
+            return None
+        return wait_until(lookup, timeout, f'a message starting “{prefix}”')
+
     def wait_call(self, call, timeout=5):
         wait_until(lambda: call in self.calls(), timeout, f'the service to receive {call}')
+
+    def start_portal(self):
+        """The portal stand-in (file chooser, and OpenURI recording to the
+        browser's list); windows started with PORTAL_ENV use it. Set the
+        chooser's answer with portal_answer()."""
+        self.portal_answer_file = os.path.join(_TMP, 'portal-answer')
+        self.portal_calls_file = os.path.join(_TMP, 'portal-calls')
+        self.portal = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(
+            os.path.abspath(__file__)), 'fake-portal.py'), self.portal_answer_file,
+            self.portal_calls_file, os.path.join(_TMP, 'opened-urls')],
+            stdout=subprocess.PIPE, text=True)
+        line = self.portal.stdout.readline().strip()
+        if line != 'ready':
+            raise TestFailure(f'the fake portal did not start: {line!r}, status {self.portal.poll()}')
+
+    def portal_answer(self, path):
+        with open(self.portal_answer_file, 'w') as f:
+            f.write(path)
+
+    def portal_calls(self):
+        try:
+            with open(self.portal_calls_file) as f:
+                return [line.rstrip('\n').split('\t') for line in f]
+        except FileNotFoundError:
+            return []
 
     def stop_window(self):
         if self.window is None:
@@ -639,6 +680,10 @@ class Desktop:
             return []
 
     def close(self):
+        portal = getattr(self, 'portal', None)
+        if portal is not None:
+            portal.terminate()
+            portal.wait()
         for monitor in getattr(self, 'monitors', []):
             monitor.terminate()
             monitor.wait()

@@ -77,7 +77,13 @@ get_parent_window (PcApplication *self)
   if (PC_IS_WINDOW (window) || PC_IS_MORE_WINDOW (window))
     return window;
 
-  return ensure_main_window (self);
+  /* Started for an action (the tray's Report an Issue, say): show the
+   * window the dialog belongs to, rather than a hidden one that would keep
+   * the app running unseen. */
+  window = ensure_main_window (self);
+  if (!gtk_widget_get_visible (GTK_WIDGET (window)))
+    gtk_window_present (window);
+  return window;
 }
 
 static void

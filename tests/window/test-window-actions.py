@@ -218,6 +218,31 @@ def test_report_issue():
     h.check(save is not None, 'no Save Report button')
 
 
+def test_started_for_an_action():
+    """As the tray does: the app is D-Bus activated (--gapplication-service)
+    and asked for an action; the dialog shows over the main window."""
+    desktop.stop_window()
+    desktop._main_frame = None
+    desktop.window = subprocess.Popen([h.WINDOW, '--gapplication-service'],
+                                      stdout=desktop.window_log, stderr=subprocess.STDOUT)
+
+    def app_on_bus():
+        reply = desktop.bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                                      'org.freedesktop.DBus', 'NameHasOwner',
+                                      h.GLib.Variant('(s)', ('io.github.Portcullis',)),
+                                      h.GLib.VariantType('(b)'), h.Gio.DBusCallFlags.NONE,
+                                      2000, None)
+        return reply.unpack()[0]
+    h.wait_until(app_on_bus, 10, 'io.github.Portcullis on the bus')
+    subprocess.run(['gapplication', 'action', 'io.github.Portcullis', 'report-issue'], check=True)
+    desktop.app = h.wait_until(desktop.find_app, 10, 'the app on the AT-SPI bus')
+    dialog = desktop.window_with('label', 'What Happened?')
+    desktop.main_frame()
+    desktop.click_button(dialog, 'Cancel')
+    h.wait_until(lambda: all(h.find(w, role='label', name='What Happened?') is None
+                             for w in desktop.windows()), 5, 'the dialog closed')
+
+
 def test_service_killed():
     desktop.stop_service(signal.SIGKILL)
     started = time.monotonic()
@@ -251,6 +276,7 @@ tests = [
     ('Export Logs writes the bundle', test_export_logs),
     ('Report an Issue saves the description and logs, opens support', test_report_issue),
     ('Export Logs through the file chooser', test_export_logs_chooser),
+    ('started by D-Bus for an action, as the tray does', test_started_for_an_action),
     ('SIGKILL: unavailable within 1 s, back within 1 s', test_service_killed),
     ('stop', desktop.close),
 ]

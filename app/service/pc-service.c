@@ -53,6 +53,7 @@ struct _PcService
   PcDbusTesting             *testing_iface;
   PcModule                  *modules[PC_N_MODULES];
   gboolean                   testing_override[PC_N_MODULES];
+  char                      *testing_auth_url[PC_N_MODULES];
   PcState                   *state;
   PcLogbook                 *logbook;
   GNetworkMonitor           *network_monitor;
@@ -430,10 +431,19 @@ on_module_handle_authenticate_cb (PcService             *self,
                                   GDBusMethodInvocation *invocation,
                                   PcDbusModule          *iface)
 {
+  const char *testing_url = self->testing_auth_url[pc_module_get_kind_enum (PC_MODULE (iface))];
+
   if (*pc_state_get_user (self->state) == '\0')
     {
       g_dbus_method_invocation_return_error (invocation, PC_ERROR, PC_ERROR_FAILED,
                                              "Nobody is logged in; log in first");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  /* Set by the testing interface: stands in for the IdP's page. */
+  if (testing_url != NULL)
+    {
+      pc_dbus_module_complete_authenticate (iface, invocation, testing_url);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -1053,6 +1063,30 @@ on_testing_handle_set_module_property_cb (PcService             *self,
 }
 
 static gboolean
+on_testing_handle_set_authenticate_url_cb (PcService             *self,
+                                           GDBusMethodInvocation *invocation,
+                                           const char            *name,
+                                           const char            *url,
+                                           PcDbusTesting         *iface)
+{
+  g_autoptr(GError) error = NULL;
+  PcModule *module = pc_service_find_module (self, name, &error);
+  PcModuleKind kind;
+
+  if (module == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  kind = pc_module_get_kind_enum (module);
+  g_free (self->testing_auth_url[kind]);
+  self->testing_auth_url[kind] = *url ? g_strdup (url) : NULL;
+  pc_dbus_testing_complete_set_authenticate_url (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 on_testing_handle_get_calls_cb (PcService             *self,
                                 GDBusMethodInvocation *invocation,
                                 PcDbusTesting         *iface)
@@ -1367,6 +1401,9 @@ pc_service_start (PcService  *self,
       g_signal_connect_object (self->testing_iface, "handle-set-module-property",
                                G_CALLBACK (on_testing_handle_set_module_property_cb), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->testing_iface, "handle-set-authenticate-url",
+                               G_CALLBACK (on_testing_handle_set_authenticate_url_cb), self,
+                               G_CONNECT_SWAPPED);
       g_signal_connect_object (self->testing_iface, "handle-get-calls",
                                G_CALLBACK (on_testing_handle_get_calls_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->testing_iface, "handle-reset-calls",
@@ -1430,6 +1467,8 @@ pc_service_finalize (GObject *object)
   g_clear_pointer (&self->sysroot, g_free);
   g_clear_pointer (&self->argv, g_strfreev);
   g_clear_pointer (&self->calls, g_ptr_array_unref);
+  for (guint i = 0; i < PC_N_MODULES; i++)
+    g_clear_pointer (&self->testing_auth_url[i], g_free);
   g_mutex_clear (&self->policy_lock);
 
   G_OBJECT_CLASS (pc_service_parent_class)->finalize (object);

@@ -863,9 +863,24 @@ test_testing_interface (Fixture       *fixture,
     g_assert_cmpstr (network, ==, "captive-portal");
   }
 
+  /* A stand-in for the identity provider's verification page. */
+  {
+    g_autoptr(PcDbusModule) pa = get_module ("private_access");
+    g_autofree char *auth_url = NULL;
+
+    pc_dbus_testing_call_set_authenticate_url_sync (fixture->testing, "private_access",
+                                                    "https://idp.test/device?user_code=ABCD",
+                                                    NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (pc_dbus_module_call_authenticate_sync (pa, &auth_url, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (auth_url, ==, "https://idp.test/device?user_code=ABCD");
+  }
+
   g_assert_true (pc_dbus_testing_call_get_calls_sync (fixture->testing, &calls, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_strv_contains ((const char * const *) calls, "Manager.Login"));
+  g_assert_true (g_strv_contains ((const char * const *) calls, "private_access.Authenticate"));
   g_assert_true (g_strv_contains ((const char * const *) calls, "internet_security.Retry"));
   g_clear_pointer (&calls, g_strfreev);
 

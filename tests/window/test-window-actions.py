@@ -74,19 +74,23 @@ def test_open_browser_refuses_file():
 
 
 def test_authenticate():
+    url = 'http://127.0.0.1:9/device?user_code=WDJB-MJHT'
     desktop.set_error(PA, 'authentication-error')
+    desktop.testing('SetAuthenticateUrl', '(ss)', PA, url)
     page = desktop.show_module(PA)
     desktop.reset_calls()
-    before = desktop.opened_urls()
     desktop.click_button(page, 'Authenticate')
     desktop.wait_call('private_access.Authenticate')
-    # The reference service answers with the IdP's verification URL when
-    # the profile has an issuer, and with "" (nothing to open) otherwise.
-    h.wait_until(lambda: desktop.opened_urls() != before or
-                 'Authentication started' in h.texts(desktop.main_frame()),
-                 10, 'the verification URL opened, or “Authentication started”')
-    for url in desktop.opened_urls()[len(before):]:
-        h.check(url.startswith(('http://', 'https://')), f'opened a non-web URL {url}')
+    h.wait_until(lambda: url in desktop.opened_urls(), 10, 'the browser to get the verification URL')
+
+    # A verification "page" that is not a web address is refused.
+    before = desktop.opened_urls()
+    desktop.testing('SetAuthenticateUrl', '(ss)', PA, 'file:///etc/shadow')
+    desktop.click_button(page, 'Authenticate')
+    desktop.toast_text('Refused to open “file:///etc/shadow”')
+    time.sleep(1)
+    h.check(desktop.opened_urls() == before, f'a file: URL reached the browser: {desktop.opened_urls()}')
+    desktop.testing('SetAuthenticateUrl', '(ss)', PA, '')
     desktop.clear_error(PA)
 
 

@@ -832,8 +832,8 @@ cmd_export_logs (PcCtl *ctl)
       print_json (root);
     }
   else
-    g_print (_("Wrote the log bundle to %s (%" G_GINT64_FORMAT " bytes).\n"),
-             path, (gint64) info.st_size);
+    g_print (_("Wrote the log bundle to %s (%lld bytes).\n"),
+             path, (long long) info.st_size);
 
   return PC_CTL_EXIT_OK;
 }

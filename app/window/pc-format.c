@@ -25,10 +25,10 @@ pc_format_duration (GTimeSpan span)
 
   /* Translators: %s is a clock time such as 2:03:04 */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "%" G_GINT64_FORMAT " day, %s",
-                                       "%" G_GINT64_FORMAT " days, %s",
+                                       "%lld day, %s",
+                                       "%lld days, %s",
                                        days),
-                          days, clock);
+                          (long long) days, clock);
 }
 
 char *

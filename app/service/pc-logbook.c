@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gio/gunixoutputstream.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -166,7 +167,15 @@ pc_logbook_writer (GLogLevelFlags   flags,
       g_log_writer_journald (flags, fields, n_fields, NULL) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
 
-  return g_log_writer_standard_streams (flags, fields, n_fields, NULL);
+  /* A daemon's stdout is not for logs: everything goes to stderr. */
+  {
+    g_autofree char *text = g_log_writer_format_fields (flags, fields, n_fields,
+                                                        g_log_writer_supports_color (fileno (stderr)));
+
+    fprintf (stderr, "%s\n", text);
+    fflush (stderr);
+  }
+  return G_LOG_WRITER_HANDLED;
 }
 
 static void

@@ -716,6 +716,31 @@ pc_prober_probe (PcProber     *self,
   probe_module (self, kind);
 }
 
+/*
+ * Repair App's part in tun mode: closes the tun device and opens it afresh,
+ * so an interface someone deleted comes back. Returns what was done, for
+ * the report, or NULL when the tunnel is the local proxy.
+ */
+char *
+pc_prober_repair_tunnel (PcProber *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *device;
+
+  g_return_val_if_fail (PC_IS_PROBER (self), NULL);
+
+  if (self->profile == NULL || pc_profile_get_tunnel_mode (self->profile) != PC_TUNNEL_TUN)
+    return NULL;
+
+  device = pc_profile_get_string (self->profile, "internet_security.tun_device");
+  g_clear_object (&self->tunnel);
+  self->tunnel = pc_tunnel_new (self->sysroot);
+  if (!pc_tunnel_open (self->tunnel, device, &error))
+    return g_strdup_printf ("Cannot reopen the tunnel device %s: %s", device, error->message);
+
+  return g_strdup_printf ("Reopened the tunnel device %s", pc_tunnel_get_name (self->tunnel));
+}
+
 void
 pc_prober_probe_all (PcProber *self)
 {

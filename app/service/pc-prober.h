@@ -24,6 +24,7 @@ void        pc_prober_set_profile           (PcProber         *self,
 void        pc_prober_probe                 (PcProber         *self,
                                              PcModuleKind      kind);
 void        pc_prober_probe_all             (PcProber         *self);
+char       *pc_prober_repair_tunnel         (PcProber         *self);
 void        pc_prober_set_network_available (PcProber         *self,
                                              gboolean          available);
 gboolean    pc_prober_get_network_available (PcProber         *self);

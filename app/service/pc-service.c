@@ -738,14 +738,20 @@ on_repair_done_cb (GObject      *source,
   PcService *self = PC_SERVICE (source);
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GVariant) report = NULL;
+  g_autofree char *tunnel = NULL;
   GVariantDict dict;
 
   report = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  /* A fresh probe round closes the repair. */
+  /* The tun device, in tun mode, is opened afresh; then a fresh probe
+   * round closes the repair. */
+  if (self->prober != NULL)
+    tunnel = pc_prober_repair_tunnel (self->prober);
   pc_service_probe_all (self);
 
   g_variant_dict_init (&dict, report);
+  if (tunnel != NULL)
+    g_variant_dict_insert (&dict, "tunnel", "s", tunnel);
   g_variant_dict_insert (&dict, "probe-round", "b", TRUE);
   g_message ("Repair App finished");
   pc_dbus_manager_complete_repair_app (self->manager, g_steal_pointer (&invocation),

@@ -160,6 +160,13 @@ def driver_error_missing_device(directory, lab):
     service.wait_error(IS, '')
     links = subprocess.run(['ip', '-o', 'link', 'show', 'pctest0'], capture_output=True, text=True)
     check(links.returncode == 0 and 'pctest0' in links.stdout, f'tun interface: {links.stdout}{links.stderr}')
+
+    # Someone deletes the interface: Repair App opens the device afresh.
+    ip('link', 'delete', 'pctest0')
+    report, = service.manager_call('RepairApp')
+    check_equal(report.get('tunnel'), 'Reopened the tunnel device pctest0', 'the report on the tunnel')
+    links = subprocess.run(['ip', '-o', 'link', 'show', 'pctest0'], capture_output=True, text=True)
+    check(links.returncode == 0 and 'pctest0' in links.stdout, f'tun interface after repair: {links.stdout}{links.stderr}')
   finally:
     service.stop()
 

@@ -299,7 +299,6 @@ pc_logbook_clear (PcLogbook  *self,
 typedef struct
 {
   int    fd;
-  char  *dir;
   char  *path;
   char  *status_json;
   char  *profile_json;
@@ -310,7 +309,6 @@ export_data_free (ExportData *data)
 {
   if (data->fd >= 0)
     close (data->fd);
-  g_free (data->dir);
   g_free (data->path);
   g_free (data->status_json);
   g_free (data->profile_json);
@@ -436,7 +434,6 @@ pc_logbook_export_async (PcLogbook           *self,
 
   data = g_new0 (ExportData, 1);
   data->fd = fd;
-  data->dir = g_strdup (self->dir);
   data->path = g_strdup (self->path);
   data->status_json = g_strdup (status_json);
   data->profile_json = g_strdup (profile_json);

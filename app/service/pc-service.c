@@ -98,14 +98,17 @@ pc_service_find_module (PcService   *self,
   if (pc_module_kind_from_string (name, &kind) && self->modules[kind] != NULL)
     return self->modules[kind];
 
-  g_set_error (error, PC_ERROR, PC_ERROR_INVALID_ARGS,
-               "There is no module “%s”; this profile enables %s%s%s%s%s",
-               name,
-               self->modules[0] ? "internet_security " : "",
-               self->modules[1] ? "private_access " : "",
-               self->modules[2] ? "digital_experience" : "",
-               (self->modules[0] || self->modules[1] || self->modules[2]) ? "" : "none",
-               "");
+  {
+    g_autoptr(GString) enabled = g_string_new (NULL);
+
+    for (guint i = 0; i < PC_N_MODULES; i++)
+      if (self->modules[i] != NULL)
+        g_string_append_printf (enabled, "%s%s", enabled->len ? " " : "", pc_module_kind_to_string (i));
+
+    g_set_error (error, PC_ERROR, PC_ERROR_INVALID_ARGS,
+                 "There is no module “%s”; this profile enables %s",
+                 name, enabled->len ? enabled->str : "none");
+  }
   return NULL;
 }
 
@@ -859,7 +862,6 @@ on_export_done_cb (GObject      *source,
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
-  PcService *self = g_object_get_data (source, "pc-service");
 
   if (!pc_logbook_export_finish (PC_LOGBOOK (source), result, &error))
     {
@@ -869,7 +871,7 @@ on_export_done_cb (GObject      *source,
     }
 
   g_message ("Logs exported");
-  pc_dbus_manager_complete_export_logs (self->manager, g_steal_pointer (&invocation), NULL);
+  g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), NULL);
 }
 
 static gboolean
@@ -904,7 +906,6 @@ on_manager_handle_export_logs_cb (PcService             *self,
   redacted = pc_profile_dup_redacted_json (profile);
   status_json = pc_service_dup_status_json (self);
 
-  g_object_set_data (G_OBJECT (self->logbook), "pc-service", self);
   pc_logbook_export_async (self->logbook, fd, status_json,
                            json_object_to_json_string_ext (redacted, JSON_C_TO_STRING_PRETTY),
                            NULL, on_export_done_cb, g_object_ref (invocation));

@@ -212,15 +212,17 @@ request_json_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* A request cut by soup_session_abort() (a new profile), not by us. */
+/* Cancelled through our own cancellable (the flow was stopped), as
+ * opposed to cut by soup_session_abort() when a new profile arrives, which
+ * is a failure of the request like any other. */
 static gboolean
-was_interrupted (GAsyncResult *result,
+cancelled_by_us (GAsyncResult *result,
                  const GError *error)
 {
   GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
 
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-         (cancellable == NULL || !g_cancellable_is_cancelled (cancellable));
+         cancellable != NULL && g_cancellable_is_cancelled (cancellable);
 }
 
 static const char *
@@ -333,7 +335,7 @@ on_refreshed_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !was_interrupted (result, error))
+      if (cancelled_by_us (result, error))
         return;
       if (error->domain == G_TLS_ERROR)
         {
@@ -413,7 +415,7 @@ on_polled_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !was_interrupted (result, error))
+      if (cancelled_by_us (result, error))
         return;
       if (error->domain == G_TLS_ERROR)
         fail_from_error (self, "Waiting for the sign-in", error);
@@ -496,7 +498,7 @@ on_device_authorized_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || was_interrupted (result, error))
+      if (!cancelled_by_us (result, error))
         fail_from_error (self, "Starting the sign-in", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -545,7 +547,7 @@ on_discovered_cb (GObject      *source,
   answer = request_json_finish (result, &error);
   if (answer == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || was_interrupted (result, error))
+      if (!cancelled_by_us (result, error))
         fail_from_error (self, "Reaching the identity provider", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -173,6 +173,26 @@ pc_module_get_user_enabled (PcModule *self)
   return self->user_enabled;
 }
 
+/*
+ * What traffic does while a code stands: a captive portal, rescue mode and
+ * a driver or FW/AV failure let it through unprotected; "fail-close" (the
+ * prober's name for a driver or FW/AV failure under a fail-close profile)
+ * blocks it. Everything else leaves the tunnel as it is.
+ */
+const char *
+pc_fail_mode_for_code (const char *code)
+{
+  static const char * const failing_open[] = {
+    "captive-portal-detected", "fail-open", "driver-error", "endpoint-fw-av-error", NULL
+  };
+
+  if (g_strcmp0 (code, "fail-close") == 0)
+    return "fail-close";
+  if (code != NULL && g_strv_contains (failing_open, code))
+    return "fail-open";
+  return "";
+}
+
 /* fail_mode is "", "fail-open" or "fail-close". */
 void
 pc_module_set_problem (PcModule   *self,

@@ -25,5 +25,6 @@ void          pc_module_clear_problem    (PcModule     *self);
 const char   *pc_module_get_problem      (PcModule     *self);
 void          pc_module_set_connecting   (PcModule     *self,
                                           gboolean      connecting);
+const char   *pc_fail_mode_for_code      (const char   *code);
 
 G_END_DECLS

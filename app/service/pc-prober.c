@@ -148,18 +148,6 @@ is_module_idle (PcProber     *self,
          g_strcmp0 (pc_dbus_module_get_auth_status (PC_DBUS_MODULE (module)), "required") == 0;
 }
 
-static const char *
-fail_mode_of (PcProber   *self,
-              const char *code)
-{
-  if (g_strcmp0 (code, "fail-close") == 0)
-    return "fail-close";
-  if (g_strcmp0 (code, "driver-error") == 0 || g_strcmp0 (code, "endpoint-fw-av-error") == 0 ||
-      g_strcmp0 (code, "captive-portal-detected") == 0 || g_strcmp0 (code, "fail-open") == 0)
-    return "fail-open";
-  return "";
-}
-
 /* Driver and FW/AV failures become "Fail Close (reason)" when the profile
  * prefers blocking traffic to letting it bypass the service. */
 static void
@@ -224,7 +212,7 @@ round_apply (Round *round)
       const char *fail_mode;
 
       apply_fail_close_rule (self, winner);
-      fail_mode = fail_mode_of (self, winner->code);
+      fail_mode = pc_fail_mode_for_code (winner->code);
       if (g_strcmp0 (pc_module_get_problem (round->module), winner->code) != 0)
         g_message ("%s: %s (%s)", pc_module_kind_to_string (round->kind), winner->code,
                    winner->detail ? winner->detail : "");

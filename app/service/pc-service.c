@@ -278,21 +278,6 @@ on_authorize_method_cb (PcService              *self,
 
 /* --- module state --- */
 
-static const char *
-fail_mode_for (PcService  *self,
-               const char *code)
-{
-  g_autoptr(PcProfile) profile = pc_service_dup_profile (self);
-
-  if (g_strcmp0 (code, "fail-close") == 0)
-    return "fail-close";
-  if (g_strcmp0 (code, "driver-error") == 0 || g_strcmp0 (code, "endpoint-fw-av-error") == 0)
-    return pc_profile_get_boolean (profile, "fail_close") ? "fail-close" : "fail-open";
-  if (g_strcmp0 (code, "captive-portal-detected") == 0 || g_strcmp0 (code, "fail-open") == 0)
-    return "fail-open";
-  return "";
-}
-
 /*
  * A probe round for one module (DESIGN §5, PcProber): it shows connecting
  * until the checks answer, then on or the problem found. Retry and Repair
@@ -973,7 +958,7 @@ on_testing_handle_set_error_cb (PcService             *self,
     }
 
   self->testing_override[pc_module_get_kind_enum (module)] = TRUE;
-  pc_module_set_problem (module, code, detail, fail_mode_for (self, code));
+  pc_module_set_problem (module, code, detail, pc_fail_mode_for_code (code));
   pc_dbus_testing_complete_set_error (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

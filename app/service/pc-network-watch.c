@@ -45,6 +45,7 @@ G_DEFINE_FINAL_TYPE (PcNetworkWatch, pc_network_watch, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_USABLE,
+  PROP_REASON,
   N_PROPS
 };
 
@@ -177,14 +178,24 @@ evaluate (PcNetworkWatch *self)
   else if (!scan.usable)
     reason = "The interface of the default route is down";
 
-  g_free (self->reason);
-  self->reason = g_strdup (reason);
+  g_object_freeze_notify (G_OBJECT (self));
+
+  /* The reason can change while the network stays unusable (the route
+   * goes first, then the link): it is news of its own. */
+  if (g_strcmp0 (self->reason, reason) != 0)
+    {
+      g_free (self->reason);
+      self->reason = g_strdup (reason);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
+    }
 
   if (self->usable != scan.usable)
     {
       self->usable = scan.usable;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USABLE]);
     }
+
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static gboolean
@@ -244,6 +255,9 @@ pc_network_watch_get_property (GObject    *object,
     case PROP_USABLE:
       g_value_set_boolean (value, self->usable);
       break;
+    case PROP_REASON:
+      g_value_set_string (value, self->reason);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -285,6 +299,10 @@ pc_network_watch_class_init (PcNetworkWatchClass *klass)
   properties[PROP_USABLE] =
     g_param_spec_boolean ("usable", NULL, NULL, TRUE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the network is not usable, or NULL. */
+  properties[PROP_REASON] =
+    g_param_spec_string ("reason", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

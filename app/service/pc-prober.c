@@ -783,6 +783,19 @@ on_network_watch_usable_cb (PcProber       *self,
   network_update (self);
 }
 
+/* A new reason while the network stays gone: the modules say it. */
+static void
+on_network_watch_reason_cb (PcProber       *self,
+                            GParamSpec     *pspec,
+                            PcNetworkWatch *watch)
+{
+  g_assert (PC_IS_PROBER (self));
+  g_assert (PC_IS_NETWORK_WATCH (watch));
+
+  if (!self->network_available)
+    network_error_everywhere (self);
+}
+
 /* What GNetworkMonitor says; the prober adds its own rtnetlink view. */
 void
 pc_prober_set_network_available (PcProber *self,
@@ -1059,5 +1072,7 @@ pc_prober_new (PcModule       **modules,
   self->network_available = pc_network_watch_get_usable (self->network_watch);
   g_signal_connect_object (self->network_watch, "notify::usable",
                            G_CALLBACK (on_network_watch_usable_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->network_watch, "notify::reason",
+                           G_CALLBACK (on_network_watch_reason_cb), self, G_CONNECT_SWAPPED);
   return self;
 }

@@ -38,7 +38,13 @@ def network_error(directory, lab):
     started = time.monotonic()
     ip('link', 'set', NETNS_LINK, 'down')
     for module in (IS, PA, DX):
-      state = service.wait_error(module, 'network-error', timeout=1)
+      service.wait_error(module, 'network-error', timeout=1)
+    # The kernel may announce the route's removal before the link's: the
+    # detail settles on the link, within the same second.
+    for module in (IS, PA, DX):
+      wait_for(lambda: service.state(module)['ErrorDetail'] == 'No network interface is up',
+               max(0.0, 1.0 - (time.monotonic() - started)), f'{module} ErrorDetail')
+      state = service.state(module)
       check_equal(state['Status'], 'error', f'{module} Status')
       check_equal(state['ErrorDetail'], 'No network interface is up', f'{module} ErrorDetail')
       check_equal(state['FailMode'], '', f'{module} FailMode')

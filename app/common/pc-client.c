@@ -41,6 +41,7 @@ enum {
 enum {
   CHANGED,
   MODULE_CHANGED,
+  VANISHED,
   N_SIGNALS
 };
 
@@ -297,6 +298,7 @@ on_name_vanished_cb (GDBusConnection *connection,
   g_cancellable_cancel (self->cancellable);
   pc_client_clear (self);
   pc_client_set_available (self, FALSE);
+  g_signal_emit (self, signals[VANISHED], 0);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -420,6 +422,15 @@ pc_client_class_init (PcClientClass *klass)
   /* Anything changed: availability, a module, a manager property. */
   signals[CHANGED] =
     g_signal_new ("changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  /* The service is not on the bus: at start, once the watch on its name
+   * is in place and found it absent, and each time it leaves. */
+  signals[VANISHED] =
+    g_signal_new ("vanished",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,

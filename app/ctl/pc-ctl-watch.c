@@ -34,7 +34,7 @@ typedef struct
   guint            timeout_id;
   guint            sync_idle_id;
   gboolean         running;
-  gboolean         checking;   /* the first NameHasOwner is in flight */
+  gboolean         announced;  /* said the service is not running, or saw it run */
 
   /* The proxies this watch listens to: module kind (or "manager") → proxy. */
   GHashTable      *proxies;
@@ -339,6 +339,7 @@ on_client_available_changed_cb (PcClient   *client,
       g_autoptr(GDateTime) now = g_date_time_new_now_local ();
 
       watch->running = TRUE;
+      watch->announced = TRUE;   /* from now on, leaving is "service stopped" */
       listen_to (watch, "manager", G_DBUS_PROXY (pc_client_get_manager (client)));
       print_service_appeared (watch, now);
       sync_modules (watch, FALSE);
@@ -351,23 +352,22 @@ on_client_available_changed_cb (PcClient   *client,
     }
 }
 
+/* Said once, when the watch on the name is in place and found nobody:
+ * a bus that closes after this cannot catch PcClient mid-subscription. */
 static void
-on_name_has_owner_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_client_vanished_cb (PcClient *client,
+                       gpointer  user_data)
 {
   PcCtlWatch *watch = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean has_owner = FALSE;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &has_owner);
+  g_assert (PC_IS_CLIENT (client));
 
-  watch->checking = FALSE;
-  if (!has_owner && !watch->running && reply != NULL)
-    print_simple_event (watch, "service-vanished", NULL,
-                        _("service is not running: io.github.Portcullis1 is not on the bus; waiting for it"));
+  if (watch->running || watch->announced)
+    return;
+
+  watch->announced = TRUE;
+  print_simple_event (watch, "service-vanished", NULL,
+                      _("service is not running: io.github.Portcullis1 is not on the bus; waiting for it"));
 }
 
 static void
@@ -442,20 +442,10 @@ pc_ctl_watch_run (GBusType bus_type,
   watch.client = client;
   g_signal_connect (client, "notify::available",
                     G_CALLBACK (on_client_available_changed_cb), &watch);
+  g_signal_connect (client, "vanished",
+                    G_CALLBACK (on_client_vanished_cb), &watch);
   g_signal_connect (pc_client_get_modules (client), "items-changed",
                     G_CALLBACK (on_modules_items_changed_cb), &watch);
-
-  /* Asked after PcClient subscribed, so the answer comes in order. */
-  watch.checking = TRUE;
-  g_dbus_connection_call (connection,
-                          "org.freedesktop.DBus",
-                          "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus",
-                          "NameHasOwner",
-                          g_variant_new ("(s)", PC_BUS_NAME),
-                          G_VARIANT_TYPE ("(b)"),
-                          G_DBUS_CALL_FLAGS_NONE,
-                          5000, NULL, on_name_has_owner_cb, &watch);
 
   sigint_id = g_unix_signal_add (SIGINT, on_signal_cb, &watch);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal_cb, &watch);
@@ -472,10 +462,6 @@ pc_ctl_watch_run (GBusType bus_type,
   g_signal_handlers_disconnect_by_data (pc_client_get_modules (client), &watch);
   g_signal_handlers_disconnect_by_data (client, &watch);
   g_hash_table_remove_all (proxies);
-
-  /* Its callback points at this stack frame. */
-  while (watch.checking)
-    g_main_context_iteration (NULL, TRUE);
 
   if (timeout_s > 0 && count > 0 && watch.exit_code == PC_CTL_EXIT_WATCH_LOST &&
       watch.changes < count)

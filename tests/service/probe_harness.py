@@ -203,8 +203,13 @@ class Service:
 
   def wait_error(self, module, code, timeout=10):
     """Waits for Error == code (or, with code '', for Status on) and returns the state."""
+    matched = {}
+
     def reached():
+      # Keep the state that matched: a later read may already see the next
+      # round starting (connecting), which is not what was waited for.
       state = self.state(module)
+      matched.update(state)
       if code:
         return state['Error'] == code
       return state['Status'] == 'on' and state['Error'] == ''
@@ -213,7 +218,7 @@ class Service:
     except TestFailure as failure:
       tail = '\n'.join(self.read_log().splitlines()[-40:])
       raise TestFailure(f'{failure}; state is {self.state(module)}; portcullisd said:\n{tail}') from None
-    return self.state(module)
+    return matched
 
   def stop(self):
     if self.process.poll() is None:
